@@ -1,0 +1,140 @@
+//! Administrator-equivalent control of an account: an allow of every action on every
+//! resource, within the permission boundary, not cut by a deny on IAM.
+
+use super::decide::Decision;
+use super::principals::Principal;
+use crate::aws::model::Account;
+use crate::aws::policy::document::{Actions, Effect, Resources};
+use crate::aws::policy::eval::{missing_document_hit, statement_ref};
+use crate::aws::policy::shape::{
+    actions_cover, actions_intersect, all_actions, all_resources, resources_cover,
+    resources_intersect,
+};
+use crate::aws::policy::{Hit, Policy, Tri, condition};
+use crate::graph::{Edge, EdgeKind, Evidence, Graph, NodeId, Undecided};
+
+/// Adds `principal → account control` when its effective permissions allow `*` on `*`.
+pub fn administers(principal: &Principal, node: NodeId, control: NodeId, graph: &mut Graph) {
+    let ctx = &principal.context;
+    let all_of = |policy: &Policy| -> Vec<Hit> {
+        if policy.missing_document {
+            return vec![missing_document_hit(policy)];
+        }
+        policy
+            .statements
+            .iter()
+            .filter(|s| {
+                s.effect == Effect::Allow
+                    && all_actions(&s.actions)
+                    && all_resources(s.resources.as_ref())
+            })
+            .filter_map(|s| {
+                let (value, undecided) = condition::evaluate_all(&s.conditions, ctx);
+                value.possible().then(|| Hit {
+                    statement: statement_ref(policy, s),
+                    value,
+                    grant: None,
+                    undecided,
+                })
+            })
+            .collect()
+    };
+    let identity: Vec<Hit> = principal.identity.iter().flat_map(|p| all_of(p)).collect();
+    let allow = Tri::any(identity.iter().map(|h| h.value));
+    if !allow.possible() {
+        return;
+    }
+    let boundary: Vec<Hit> = principal.boundary.map(|b| all_of(b)).unwrap_or_default();
+    let within_boundary = if principal.boundary.is_some() {
+        Tri::any(boundary.iter().map(|h| h.value))
+    } else {
+        Tri::True
+    };
+
+    // Denies on IAM take control away: wholly when they deny all of IAM everywhere,
+    // uncertainly when they deny part of it.
+    let iam = Actions::Only(vec!["iam:*".into()]);
+    let everywhere = Resources::Only(vec!["*".into()]);
+    let iam_resources = Resources::Only(vec![format!("arn:aws:iam::{}:*", principal.account.id)]);
+    let mut deny = Tri::False;
+    let mut denies = Vec::new();
+    let mut extra = Vec::new();
+    for policy in principal.identity.iter().copied().chain(principal.boundary) {
+        for s in policy
+            .statements
+            .iter()
+            .filter(|s| s.effect == Effect::Deny)
+        {
+            if !actions_intersect(&s.actions, &iam)
+                || !resources_intersect(s.resources.as_ref(), Some(&iam_resources), ctx)
+            {
+                continue;
+            }
+            let (applies, undecided) = condition::evaluate_all(&s.conditions, ctx);
+            if !applies.possible() {
+                continue;
+            }
+            let whole = actions_cover(&s.actions, &iam)
+                && resources_cover(s.resources.as_ref(), Some(&everywhere), ctx);
+            let value = if whole {
+                applies
+            } else {
+                applies.and(Tri::Unknown)
+            };
+            let reference = statement_ref(policy, s);
+            if !whole {
+                extra.push(Undecided {
+                    key: format!("{}{}", reference.policy, reference.pointer),
+                    reason:
+                        "a deny on part of IAM may keep some principals of the account out of reach"
+                            .into(),
+                });
+            }
+            deny = deny.or(value);
+            denies.push(Hit {
+                statement: reference,
+                value,
+                grant: None,
+                undecided,
+            });
+        }
+    }
+    let value = allow.and(within_boundary).and(deny.not());
+    let hits: Vec<&Hit> = identity
+        .iter()
+        .chain(&boundary)
+        .chain(denies.iter().filter(|h| h.value == Tri::Unknown))
+        .collect();
+    let decision = Decision::new(value, &hits, extra);
+    if let Some(edge) = decision.edge(
+        EdgeKind::Administers,
+        "administrator-equivalent: every action on every resource is allowed",
+        vec![format!("controls account {}", principal.account.id)],
+    ) {
+        graph.add_edge(node, control, edge);
+    }
+}
+
+/// Control of an account reaches every principal in it: an administrator can create access
+/// keys for any user and rewrite any role's trust policy.
+pub fn controls(account: &Account, control: NodeId, graph: &mut Graph) {
+    let arns = account
+        .users
+        .iter()
+        .map(|u| &u.arn)
+        .chain(
+            account
+                .roles
+                .iter()
+                .filter(|r| !r.is_service_linked())
+                .map(|r| &r.arn),
+        )
+        .chain(account.groups.iter().map(|g| &g.arn));
+    let targets: Vec<NodeId> = arns.filter_map(|arn| graph.find_key(arn)).collect();
+    for target in targets {
+        let evidence = Evidence::new(
+            "account control: an administrator can create credentials for any user and rewrite any role's trust policy",
+        );
+        graph.add_edge(control, target, Edge::new(EdgeKind::Controls, evidence));
+    }
+}

@@ -1,0 +1,457 @@
+//! Role assumption: who may assume which role, under which conditions, and the sessions it
+//! yields. Trust policies are indexed by the principals they name so that each principal is
+//! checked only against the roles that could trust it.
+
+use super::PROVIDER;
+use super::decide::{Decision, may_on_pattern};
+use super::principals::Principal;
+use crate::aws::model::{Account, Role};
+use crate::aws::policy::document::{Effect, PrincipalSet, Principals, Resources};
+use crate::aws::policy::eval::action_matches;
+use crate::aws::policy::{Grant, Hit, Request, Tri, condition, evaluate, statement_ref};
+use crate::graph::{Edge, EdgeKind, Evidence, Graph, Node, NodeId, NodeKind, Undecided};
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// Role chaining caps a session at one hour whatever the role's maximum.
+const CHAINED_SESSION_MAX_SECS: u32 = 3_600;
+
+/// Every role's session node, and an index of trust policies by the principals they name.
+pub struct RoleSessions<'a> {
+    roles: Vec<(&'a Account, &'a Role, NodeId)>,
+    /// Lower-cased principal names (ARN, unique id, account id, root ARN, assumed-role
+    /// prefix) to the roles whose trust names them.
+    by_name: HashMap<String, Vec<usize>>,
+    /// Roles whose trust names everyone (`*`) or uses `NotPrincipal`.
+    open: Vec<usize>,
+    accounts: HashSet<&'a str>,
+}
+
+impl<'a> RoleSessions<'a> {
+    pub fn create(accounts: &'a [Account], graph: &mut Graph) -> Self {
+        let mut sessions = RoleSessions {
+            roles: Vec::new(),
+            by_name: HashMap::new(),
+            open: Vec::new(),
+            accounts: accounts.iter().map(|a| a.id.as_str()).collect(),
+        };
+        for account in accounts {
+            for role in &account.roles {
+                let Some(role_node) = graph.find_key(&role.arn) else {
+                    continue;
+                };
+                let max = match role.max_session_duration {
+                    Some(secs) => secs.to_string(),
+                    // Between 1 h (the default) and 12 h: plan for the longest.
+                    None => "43200".into(),
+                };
+                let session = graph.add_node(
+                    Node::new(
+                        NodeKind::Session,
+                        PROVIDER,
+                        "role-session",
+                        format!("arn:aws:sts::{}:assumed-role/{}/*", account.id, role.name),
+                        format!("session of role/{}", role.name),
+                    )
+                    .in_account(&account.id)
+                    .with_attr("max_duration_secs", max),
+                );
+                graph.add_edge(
+                    session,
+                    role_node,
+                    Edge::new(
+                        EdgeKind::ActsAs,
+                        Evidence::new("a role session acts as its role"),
+                    ),
+                );
+                let index = sessions.roles.len();
+                sessions.roles.push((account, role, session));
+                sessions.index_trust(index, role);
+            }
+        }
+        sessions
+    }
+
+    fn index_trust(&mut self, index: usize, role: &Role) {
+        let Some(trust) = &role.trust else { return };
+        for statement in &trust.statements {
+            if statement.effect != Effect::Allow {
+                continue;
+            }
+            match &statement.principal {
+                Some(Principals::Only(set))
+                    if !set.everyone && !set.aws.iter().any(|n| n == "*") =>
+                {
+                    for name in &set.aws {
+                        let key = index_key(name);
+                        let roles = self.by_name.entry(key).or_default();
+                        if roles.last() != Some(&index) {
+                            roles.push(index);
+                        }
+                    }
+                }
+                Some(_) => {
+                    if self.open.last() != Some(&index) {
+                        self.open.push(index);
+                    }
+                }
+                None => {}
+            }
+        }
+    }
+
+    /// Roles whose trust may name `principal`, in snapshot order.
+    fn candidates(&self, principal: &Principal) -> BTreeSet<usize> {
+        let caller = &principal.caller;
+        let mut names = vec![
+            caller.arn.to_lowercase(),
+            caller.account.clone(),
+            format!("arn:aws:iam::{}:root", caller.account),
+        ];
+        if let Some(id) = &caller.unique_id {
+            names.push(id.to_lowercase());
+        }
+        if let Some(role_arn) = &caller.role_session_of {
+            if let Some(name) = role_arn.rsplit('/').next() {
+                names.push(
+                    format!("arn:aws:sts::{}:assumed-role/{}/", caller.account, name)
+                        .to_lowercase(),
+                );
+            }
+        }
+        let mut out: BTreeSet<usize> = self.open.iter().copied().collect();
+        for name in names {
+            out.extend(self.by_name.get(&name).into_iter().flatten());
+        }
+        out
+    }
+}
+
+/// How a trust names a principal, normalised for the index: assumed-role session ARNs are
+/// cut after the role name, since the caller picks the session name.
+fn index_key(name: &str) -> String {
+    let lower = name.to_lowercase();
+    if let Some(rest) = lower.strip_prefix("arn:aws:sts::") {
+        if let Some((account, tail)) = rest.split_once(":assumed-role/") {
+            if let Some((role, _session)) = tail.split_once('/') {
+                return format!("arn:aws:sts::{account}:assumed-role/{role}/");
+            }
+        }
+    }
+    lower
+}
+
+/// `principal` assumes every role whose trust and its own policies allow it.
+pub fn assume_edges(principal: &Principal, node: NodeId, roles: &RoleSessions, graph: &mut Graph) {
+    for index in roles.candidates(principal) {
+        let (account, role, session) = roles.roles[index];
+        if role.arn == principal.arn() {
+            // A role may trust itself; assuming it adds nothing to what its session reaches.
+            continue;
+        }
+        if let Some(edge) = decide_assume(principal, account, role) {
+            graph.add_edge(node, session, edge);
+        }
+    }
+    outside_snapshot(principal, node, roles, graph);
+}
+
+fn decide_assume(principal: &Principal, account: &Account, role: &Role) -> Option<Edge> {
+    let trust = role.trust.as_ref()?;
+    if role.is_service_linked() {
+        return None;
+    }
+    let ctx = &principal.context;
+    let identity_request = Request {
+        action: "sts:AssumeRole",
+        resource: &role.arn,
+        caller: None,
+        context: ctx,
+    };
+    let identity = evaluate(principal.identity.iter().copied(), &identity_request);
+    let boundary = principal.boundary.map(|b| evaluate([b], &identity_request));
+    let trust_request = Request {
+        caller: Some(&principal.caller),
+        ..identity_request
+    };
+    let trusted = evaluate([trust], &trust_request);
+
+    let deny = identity
+        .deny()
+        .or(trusted.deny())
+        .or(boundary.as_ref().map(|b| b.deny()).unwrap_or(Tri::False));
+    let direct = trusted.allow_where(|g| matches!(g, Some(Grant::Direct | Grant::Everyone)));
+    let by_account = trusted.allow_where(|g| g == Some(Grant::Account));
+    let id_allow = identity.allow();
+    let bd_allow = boundary.as_ref().map(|b| b.allow()).unwrap_or(Tri::True);
+    let same_account = principal.account.id == account.id;
+
+    // Within an account a trust naming the principal itself needs no identity-policy allow;
+    // for a role the permission boundary still applies. A trust naming the account delegates
+    // to identity policies. Across accounts both sides must allow.
+    let (allowed, mechanism, identity_used) = if same_account {
+        let direct_ok = if principal.is_user() {
+            direct
+        } else {
+            direct.and(bd_allow)
+        };
+        let via_account = by_account.and(id_allow).and(bd_allow);
+        let mechanism = if direct_ok.possible() {
+            format!(
+                "sts:AssumeRole: the trust policy of role/{} names the {}",
+                role.name,
+                if principal.is_user() { "user" } else { "role" }
+            )
+        } else {
+            format!(
+                "sts:AssumeRole: the trust policy of role/{} trusts account {} and an identity policy allows it",
+                role.name, account.id
+            )
+        };
+        (direct_ok.or(via_account), mechanism, !direct_ok.possible())
+    } else {
+        let mechanism = format!(
+            "sts:AssumeRole across accounts: the trust policy of role/{} and an identity policy of the caller allow it",
+            role.name
+        );
+        (trusted.allow().and(id_allow).and(bd_allow), mechanism, true)
+    };
+    let value = allowed.and(deny.not());
+    if !value.possible() {
+        return None;
+    }
+
+    let mut hits: Vec<&Hit> = trusted.allows.iter().collect();
+    if identity_used {
+        hits.extend(&identity.allows);
+    }
+    if let Some(b) = &boundary {
+        hits.extend(&b.allows);
+    }
+    let undecided_denies: Vec<&Hit> = identity
+        .denies
+        .iter()
+        .chain(&trusted.denies)
+        .chain(boundary.iter().flat_map(|b| &b.denies))
+        .filter(|h| h.value == Tri::Unknown)
+        .collect();
+    hits.extend(&undecided_denies);
+    let mut notes = Vec::new();
+    if principal.is_user() {
+        notes.push(match role.max_session_duration {
+            Some(secs) => format!(
+                "the session lasts up to {} (MaxSessionDuration)",
+                hours(secs)
+            ),
+            None => {
+                "the session lasts up to 1 h to 12 h (MaxSessionDuration is not in the snapshot)"
+                    .to_string()
+            }
+        });
+    } else {
+        notes.push(format!(
+            "role chaining: the session lasts at most {}",
+            hours(CHAINED_SESSION_MAX_SECS)
+        ));
+    }
+    if !undecided_denies.is_empty() {
+        notes.push("a deny statement applies unless its conditions are false".to_string());
+    }
+    let decision = Decision::new(value, &hits, Vec::new());
+    decision.edge(EdgeKind::Assumes, mechanism, notes)
+}
+
+fn hours(secs: u32) -> String {
+    if secs % 3600 == 0 {
+        format!("{} h", secs / 3600)
+    } else {
+        format!("{} min", secs / 60)
+    }
+}
+
+/// Identity policies that let the principal assume roles the snapshot does not hold (another
+/// account's, or any account's): an edge to a node standing for those roles, conditional on
+/// trust policies the snapshot cannot show.
+fn outside_snapshot(principal: &Principal, node: NodeId, roles: &RoleSessions, graph: &mut Graph) {
+    let mut patterns = BTreeSet::new();
+    for policy in &principal.identity {
+        for statement in &policy.statements {
+            if statement.effect != Effect::Allow
+                || !action_matches(&statement.actions, "sts:AssumeRole")
+            {
+                continue;
+            }
+            match &statement.resources {
+                Some(Resources::Only(list)) => patterns.extend(list.iter().cloned()),
+                Some(Resources::AllBut(_)) | None => {
+                    patterns.insert("*".to_string());
+                }
+            }
+        }
+    }
+    for pattern in patterns {
+        let account = foreign_account(&pattern);
+        let Some(account) = account.filter(|a| !roles.accounts.contains(a.as_str())) else {
+            continue;
+        };
+        let allowed = may_on_pattern(principal, "sts:AssumeRole", &pattern);
+        if !allowed.value.possible() {
+            continue;
+        }
+        let where_ = if account == "*" {
+            "any account outside the snapshot".to_string()
+        } else {
+            format!("account {account}, which is not in the snapshot")
+        };
+        let mut undecided = allowed.undecided;
+        undecided.push(Undecided {
+            key: "trust policy".into(),
+            reason: format!(
+                "`{pattern}` names roles in {where_}: reach depends on their trust policies"
+            ),
+        });
+        let decision = Decision {
+            value: Tri::Unknown,
+            statements: allowed.statements,
+            undecided,
+        };
+        let target = graph.add_node(
+            Node::new(
+                NodeKind::Principal,
+                PROVIDER,
+                "external-role",
+                format!("aws:external-role:{pattern}"),
+                external_label(&pattern, &account),
+            )
+            .with_attr("pattern", &pattern),
+        );
+        if let Some(edge) = decision.edge(
+            EdgeKind::Assumes,
+            "sts:AssumeRole on roles outside the snapshot: an identity policy allows it",
+            vec![],
+        ) {
+            graph.add_edge(node, target, edge);
+        }
+    }
+}
+
+fn external_label(pattern: &str, account: &str) -> String {
+    match pattern.rsplit_once(":role/") {
+        Some((_, name)) if !crate::aws::policy::pattern::has_wildcard(pattern) => {
+            format!("role/{name} in account {account} (outside the snapshot)")
+        }
+        _ => format!("roles matching {pattern} (outside the snapshot)"),
+    }
+}
+
+/// The account part of a role ARN pattern, `*` when any account matches; `None` when the
+/// pattern cannot name a role.
+fn foreign_account(pattern: &str) -> Option<String> {
+    if pattern == "*" {
+        return Some("*".into());
+    }
+    let parts: Vec<&str> = pattern.splitn(6, ':').collect();
+    if parts.len() < 6 || !crate::aws::policy::pattern::intersects(parts[2], "iam", true) {
+        return None;
+    }
+    if !crate::aws::policy::pattern::intersects(parts[5], "role/*", false) {
+        return None;
+    }
+    let account = parts[4];
+    if crate::aws::policy::pattern::has_wildcard(account) {
+        Some("*".into())
+    } else {
+        Some(account.to_string())
+    }
+}
+
+/// Services and identity providers a trust policy lets in: nodes with edges into the role's
+/// session, so that reverse queries and escalation rules can start from them.
+pub fn external_trusts(roles: &RoleSessions, graph: &mut Graph) {
+    for &(account, role, session) in &roles.roles {
+        let Some(trust) = &role.trust else { continue };
+        for statement in &trust.statements {
+            let Some(Principals::Only(set)) = &statement.principal else {
+                continue;
+            };
+            if statement.effect != Effect::Allow {
+                continue;
+            }
+            let (value, undecided) =
+                condition::evaluate_all(&statement.conditions, &crate::aws::policy::Context::new());
+            if !value.possible() {
+                continue;
+            }
+            let evidence = |mechanism: String| {
+                let mut e = Evidence::new(mechanism);
+                e.statements.push(statement_ref(trust, statement));
+                e.undecided = undecided.clone();
+                e
+            };
+            for service in services(set) {
+                let from = graph.add_node(Node::new(
+                    NodeKind::Principal,
+                    PROVIDER,
+                    "service",
+                    format!("aws:service:{service}"),
+                    format!("service {service}"),
+                ));
+                graph.add_edge(
+                    from,
+                    session,
+                    Edge::new(
+                        EdgeKind::Assumes,
+                        evidence(format!(
+                            "the trust policy of role/{} lets the service {service} assume it",
+                            role.name
+                        )),
+                    ),
+                );
+            }
+            for provider in &set.federated {
+                let action = if action_matches(&statement.actions, "sts:AssumeRoleWithWebIdentity")
+                {
+                    "sts:AssumeRoleWithWebIdentity"
+                } else {
+                    "sts:AssumeRoleWithSAML"
+                };
+                let from = graph.add_node(
+                    Node::new(
+                        NodeKind::Principal,
+                        PROVIDER,
+                        "identity-provider",
+                        provider.clone(),
+                        format!("identity provider {}", short_provider(provider)),
+                    )
+                    .in_account(&account.id),
+                );
+                graph.add_edge(from, session, Edge::new(EdgeKind::ExchangedFor, evidence(format!("{action}: tokens of this provider are exchanged for sessions of role/{}", role.name))));
+            }
+        }
+    }
+}
+
+fn services(set: &PrincipalSet) -> impl Iterator<Item = &String> {
+    set.service.iter()
+}
+
+fn short_provider(arn: &str) -> &str {
+    arn.split_once(":oidc-provider/")
+        .or_else(|| arn.split_once(":saml-provider/"))
+        .map(|(_, p)| p)
+        .unwrap_or(arn)
+}
+
+/// GetFederationToken needs `sts:GetFederationToken` on the federated user the holder names.
+pub fn federation_token(principal: &Principal) -> Option<Evidence> {
+    let pattern = format!("arn:aws:sts::{}:federated-user/*", principal.account.id);
+    let decision = may_on_pattern(principal, "sts:GetFederationToken", &pattern);
+    decision
+        .edge(
+            EdgeKind::Mints,
+            "sts:GetFederationToken: an identity policy allows it",
+            vec![
+                "federation token credentials last up to 36 h and survive deleting the key".into(),
+            ],
+        )
+        .map(|e| e.evidence)
+}

@@ -1,0 +1,277 @@
+//! Lowering: AWS accounts into the cloud-neutral graph. Every edge decided here carries the
+//! statements that allowed it and what it depends on.
+
+mod admin;
+mod assume;
+mod decide;
+mod permissions;
+mod principals;
+
+use crate::aws::inventory::KeyStatus;
+use crate::aws::model::Account;
+use crate::graph::{Edge, EdgeKind, Evidence, Graph, Node, NodeId, NodeKind, RecordRef, Undecided};
+use crate::snapshot::MissingSource;
+use principals::{PolicyBook, Principal};
+use std::collections::HashMap;
+
+pub const PROVIDER: &str = "aws";
+
+/// GetSessionToken and GetFederationToken credentials last at most 36 hours.
+const USER_SESSION_MAX_SECS: u32 = 129_600;
+
+/// Builds the graph of every account in the snapshot. Returns the sources the lowering found
+/// missing on the way (attached policies without a document, keys of unknown users).
+pub fn lower(accounts: &[Account], graph: &mut Graph) -> Vec<MissingSource> {
+    let book = PolicyBook::new(accounts);
+    let mut missing = Vec::new();
+    for (account, arn) in book.missing() {
+        missing.push(MissingSource::new(
+            format!("aws/{account}/gaad.json#{arn}"),
+            "policy attached but its document is not in the snapshot",
+            "whatever the policy allows: edges through it are kept as conditional",
+        ));
+    }
+    missing.sort_by(|a, b| a.source.cmp(&b.source));
+
+    let mut principals: Vec<(Principal, NodeId)> = Vec::new();
+    let mut controls: HashMap<&str, NodeId> = HashMap::new();
+    for account in accounts {
+        let control = graph.add_node(
+            Node::new(
+                NodeKind::AccountControl,
+                PROVIDER,
+                "account",
+                format!("aws:account:{}", account.id),
+                format!("admin of account {}", account.id),
+            )
+            .in_account(&account.id),
+        );
+        controls.insert(&account.id, control);
+        let mut user_nodes = HashMap::new();
+        for user in &account.users {
+            let id = graph.add_node(
+                Node::new(
+                    NodeKind::Principal,
+                    PROVIDER,
+                    "user",
+                    &user.arn,
+                    format!("user/{}", user.name),
+                )
+                .in_account(&account.id)
+                .with_attr("user_id", &user.id),
+            );
+            graph.add_alias(id, &user.name);
+            graph.add_alias(id, &user.id);
+            user_nodes.insert(user.name.as_str(), id);
+            principals.push((Principal::user(account, user, &book), id));
+        }
+        let mut group_nodes = HashMap::new();
+        for group in &account.groups {
+            let id = graph.add_node(
+                Node::new(
+                    NodeKind::Principal,
+                    PROVIDER,
+                    "group",
+                    &group.arn,
+                    format!("group/{}", group.name),
+                )
+                .in_account(&account.id),
+            );
+            graph.add_alias(id, &group.name);
+            group_nodes.insert(group.name.as_str(), id);
+        }
+        for role in &account.roles {
+            let mut node = Node::new(
+                NodeKind::Principal,
+                PROVIDER,
+                "role",
+                &role.arn,
+                format!("role/{}", role.name),
+            )
+            .in_account(&account.id)
+            .with_attr("role_id", &role.id);
+            if role.is_service_linked() {
+                node = node.with_attr("service_linked", "true");
+            }
+            let id = graph.add_node(node);
+            graph.add_alias(id, &role.name);
+            graph.add_alias(id, &role.id);
+            principals.push((Principal::role(account, role, &book), id));
+        }
+        credentials(account, graph, &user_nodes, &mut missing);
+        memberships(account, graph, &user_nodes, &group_nodes);
+        user_sessions(account, graph, &principals, &user_nodes);
+    }
+
+    let roles = assume::RoleSessions::create(accounts, graph);
+    for (principal, node) in &principals {
+        assume::assume_edges(principal, *node, &roles, graph);
+    }
+    assume::external_trusts(&roles, graph);
+    for (principal, node) in &principals {
+        permissions::granted(principal, *node, graph);
+    }
+    for (principal, node) in &principals {
+        if let Some(control) = controls.get(principal.account.id.as_str()) {
+            admin::administers(principal, *node, *control, graph);
+        }
+    }
+    for account in accounts {
+        if let Some(&control) = controls.get(account.id.as_str()) {
+            admin::controls(account, control, graph);
+        }
+    }
+    missing
+}
+
+/// Access keys authenticate as their user. A key that is not active keeps a conditional
+/// edge: it reaches the user again the moment someone reactivates it.
+fn credentials(
+    account: &Account,
+    graph: &mut Graph,
+    users: &HashMap<&str, NodeId>,
+    missing: &mut Vec<MissingSource>,
+) {
+    let file = format!("aws/{}/access-keys.json", account.id);
+    for key in &account.keys {
+        let status = match key.status {
+            KeyStatus::Active => "Active",
+            KeyStatus::Inactive => "Inactive",
+            KeyStatus::Expired => "Expired",
+        };
+        let mut node = Node::new(
+            NodeKind::Credential,
+            PROVIDER,
+            "access-key",
+            &key.id,
+            &key.id,
+        )
+        .in_account(&account.id)
+        .with_attr("status", status)
+        .with_attr("user", &key.user);
+        if let Some(created) = key.created {
+            node = node.with_attr("created", created.0.to_rfc3339());
+        }
+        if let Some(date) = key.last_used.as_ref().and_then(|l| l.last_used_date) {
+            node = node.with_attr("last_used", date.0.to_rfc3339());
+        }
+        let key_node = graph.add_node(node);
+        let Some(&user) = users.get(key.user.as_str()) else {
+            missing.push(MissingSource::new(
+                format!("{file}#{}", key.pointer),
+                format!(
+                    "key {} names user `{}`, who is not in gaad.json",
+                    key.id, key.user
+                ),
+                "what the key reaches",
+            ));
+            continue;
+        };
+        let mut evidence = Evidence::new("access key of the user");
+        evidence
+            .records
+            .push(RecordRef::new(&file, &key.pointer, "access key listing"));
+        if key.status != KeyStatus::Active {
+            evidence.undecided.push(Undecided {
+                key: "key status".into(),
+                reason: format!("the key was {status} when the snapshot was taken; it authenticates again if reactivated"),
+            });
+        }
+        graph.add_edge(
+            key_node,
+            user,
+            Edge::new(EdgeKind::AuthenticatesAs, evidence),
+        );
+    }
+}
+
+fn memberships(
+    account: &Account,
+    graph: &mut Graph,
+    users: &HashMap<&str, NodeId>,
+    groups: &HashMap<&str, NodeId>,
+) {
+    for user in &account.users {
+        let Some(&user_node) = users.get(user.name.as_str()) else {
+            continue;
+        };
+        for (j, name) in user.groups.iter().enumerate() {
+            let Some(&group) = groups.get(name.as_str()) else {
+                continue;
+            };
+            let mut evidence = Evidence::new("group membership");
+            evidence.records.push(RecordRef::new(
+                &account.gaad_file,
+                format!("{}/GroupList/{j}", user.pointer),
+                "group list",
+            ));
+            graph.add_edge(user_node, group, Edge::new(EdgeKind::MemberOf, evidence));
+        }
+    }
+}
+
+/// Sessions an IAM user mints for itself: GetSessionToken (no permission needed) and
+/// GetFederationToken (needs `sts:GetFederationToken`).
+fn user_sessions(
+    account: &Account,
+    graph: &mut Graph,
+    principals: &[(Principal, NodeId)],
+    users: &HashMap<&str, NodeId>,
+) {
+    for user in &account.users {
+        let Some(&user_node) = users.get(user.name.as_str()) else {
+            continue;
+        };
+        let token = graph.add_node(
+            Node::new(
+                NodeKind::Session,
+                PROVIDER,
+                "session-token",
+                format!("{}#session-token", user.arn),
+                format!("session token of user/{}", user.name),
+            )
+            .in_account(&account.id)
+            .with_attr("max_duration_secs", USER_SESSION_MAX_SECS.to_string()),
+        );
+        let evidence = Evidence::new("sts:GetSessionToken (no permission needed)")
+            .note("session token credentials last up to 36 h (12 h by default) and survive deleting the key");
+        graph.add_edge(user_node, token, Edge::new(EdgeKind::Mints, evidence));
+        graph.add_edge(
+            token,
+            user_node,
+            Edge::new(
+                EdgeKind::ActsAs,
+                Evidence::new("a session token acts as its user"),
+            ),
+        );
+
+        let Some((principal, _)) = principals
+            .iter()
+            .find(|(p, n)| *n == user_node && p.is_user())
+        else {
+            continue;
+        };
+        if let Some(evidence) = assume::federation_token(principal) {
+            let federation = graph.add_node(
+                Node::new(
+                    NodeKind::Session,
+                    PROVIDER,
+                    "federation-token",
+                    format!("{}#federation-token", user.arn),
+                    format!("federation token of user/{}", user.name),
+                )
+                .in_account(&account.id)
+                .with_attr("max_duration_secs", USER_SESSION_MAX_SECS.to_string()),
+            );
+            graph.add_edge(user_node, federation, Edge::new(EdgeKind::Mints, evidence));
+            graph.add_edge(
+                federation,
+                user_node,
+                Edge::new(
+                    EdgeKind::ActsAs,
+                    Evidence::new("a federation token acts as its user").note("with at most the user's permissions, narrowed by the session policy passed when minting it"),
+                ),
+            );
+        }
+    }
+}

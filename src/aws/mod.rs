@@ -1,0 +1,8 @@
+//! Amazon Web Services: the snapshot's AWS files, IAM policy semantics, and lowering into the
+//! graph.
+
+pub mod inventory;
+pub mod load;
+pub mod lower;
+pub mod model;
+pub mod policy;

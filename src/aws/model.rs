@@ -1,0 +1,81 @@
+//! One AWS account as the analyzer sees it: inventory with every policy document parsed.
+
+use super::inventory::{CredentialReportRow, KeyStatus, LastUsed, Timestamp};
+use super::policy::Policy;
+use std::collections::HashMap;
+
+#[derive(Debug, Default)]
+pub struct Account {
+    pub id: String,
+    /// `aws/<ACCOUNT_ID>/gaad.json`, relative to the snapshot root.
+    pub gaad_file: String,
+    pub users: Vec<User>,
+    pub groups: Vec<Group>,
+    pub roles: Vec<Role>,
+    /// Managed policies by ARN, default version only.
+    pub managed: HashMap<String, Policy>,
+    pub keys: Vec<AccessKey>,
+    /// Credential report rows by user name; `None` when the report is not in the snapshot.
+    pub credential_report: Option<HashMap<String, CredentialReportRow>>,
+    pub has_access_keys: bool,
+}
+
+#[derive(Debug)]
+pub struct User {
+    /// JSON pointer of the entity in the GAAD file.
+    pub pointer: String,
+    pub name: String,
+    pub id: String,
+    pub arn: String,
+    pub inline: Vec<Policy>,
+    pub groups: Vec<String>,
+    pub attached: Vec<String>,
+    pub boundary: Option<String>,
+    pub tags: Vec<(String, String)>,
+    pub created: Option<Timestamp>,
+}
+
+#[derive(Debug)]
+pub struct Group {
+    /// JSON pointer of the entity in the GAAD file.
+    pub pointer: String,
+    pub name: String,
+    pub id: String,
+    pub arn: String,
+    pub inline: Vec<Policy>,
+    pub attached: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct Role {
+    /// JSON pointer of the entity in the GAAD file.
+    pub pointer: String,
+    pub name: String,
+    pub id: String,
+    pub arn: String,
+    pub path: String,
+    pub inline: Vec<Policy>,
+    pub attached: Vec<String>,
+    pub boundary: Option<String>,
+    pub tags: Vec<(String, String)>,
+    pub trust: Option<Policy>,
+    pub max_session_duration: Option<u32>,
+}
+
+impl Role {
+    /// Service-linked roles live under `/aws-service-role/` and only their service assumes them.
+    pub fn is_service_linked(&self) -> bool {
+        self.path.starts_with("/aws-service-role/")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AccessKey {
+    pub id: String,
+    /// JSON pointer of the key in `access-keys.json`.
+    pub pointer: String,
+    pub user: String,
+    pub status: KeyStatus,
+    pub created: Option<Timestamp>,
+    pub last_used: Option<LastUsed>,
+}

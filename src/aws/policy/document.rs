@@ -1,0 +1,623 @@
+//! The IAM policy language as data: documents, statements, and the elements a request is
+//! matched against. Parsed from `serde_json::Value` so that every error can name the JSON
+//! pointer of the offending element.
+
+use serde_json::Value;
+use std::sync::Arc;
+
+/// Where a policy document sits in the snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicySource {
+    /// Snapshot file, relative to the snapshot root.
+    pub file: Arc<str>,
+    /// JSON pointer of the document inside the file. When the file holds the document as an
+    /// URL-encoded string, statement pointers continue into the decoded document.
+    pub pointer: String,
+    /// Policy name or ARN, for people.
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    pub source: PolicySource,
+    pub statements: Vec<Statement>,
+    /// The snapshot names the policy but does not hold its document: anything may be allowed.
+    pub missing_document: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    Allow,
+    Deny,
+}
+
+impl Effect {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Effect::Allow => "allow",
+            Effect::Deny => "deny",
+        }
+    }
+}
+
+/// `Action` or `NotAction`: a list of `service:action` patterns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actions {
+    Only(Vec<String>),
+    AllBut(Vec<String>),
+}
+
+/// `Resource` or `NotResource`: a list of ARN patterns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resources {
+    Only(Vec<String>),
+    AllBut(Vec<String>),
+}
+
+/// The principals a `Principal` or `NotPrincipal` element names.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PrincipalSet {
+    /// `"Principal": "*"`: everyone, authenticated or not.
+    pub everyone: bool,
+    pub aws: Vec<String>,
+    pub service: Vec<String>,
+    pub federated: Vec<String>,
+    pub canonical_user: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principals {
+    Only(PrincipalSet),
+    AllBut(PrincipalSet),
+}
+
+/// A condition operator, split into its parts: `ForAnyValue:StringLikeIfExists` is
+/// `{set: AnyValue, kind: StringLike, if_exists: true}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operator {
+    pub raw: String,
+    pub set: SetQualifier,
+    pub kind: OperatorKind,
+    pub if_exists: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetQualifier {
+    Single,
+    AllValues,
+    AnyValue,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OperatorKind {
+    StringEquals,
+    StringNotEquals,
+    StringEqualsIgnoreCase,
+    StringNotEqualsIgnoreCase,
+    StringLike,
+    StringNotLike,
+    NumericEquals,
+    NumericNotEquals,
+    NumericLessThan,
+    NumericLessThanEquals,
+    NumericGreaterThan,
+    NumericGreaterThanEquals,
+    DateEquals,
+    DateNotEquals,
+    DateLessThan,
+    DateLessThanEquals,
+    DateGreaterThan,
+    DateGreaterThanEquals,
+    Bool,
+    BinaryEquals,
+    IpAddress,
+    NotIpAddress,
+    ArnEquals,
+    ArnLike,
+    ArnNotEquals,
+    ArnNotLike,
+    Null,
+    /// An operator this evaluator does not know: the clause is always undecided.
+    Unknown,
+}
+
+impl OperatorKind {
+    fn parse(name: &str) -> OperatorKind {
+        use OperatorKind::*;
+        match name {
+            "StringEquals" => StringEquals,
+            "StringNotEquals" => StringNotEquals,
+            "StringEqualsIgnoreCase" => StringEqualsIgnoreCase,
+            "StringNotEqualsIgnoreCase" => StringNotEqualsIgnoreCase,
+            "StringLike" => StringLike,
+            "StringNotLike" => StringNotLike,
+            "NumericEquals" => NumericEquals,
+            "NumericNotEquals" => NumericNotEquals,
+            "NumericLessThan" => NumericLessThan,
+            "NumericLessThanEquals" => NumericLessThanEquals,
+            "NumericGreaterThan" => NumericGreaterThan,
+            "NumericGreaterThanEquals" => NumericGreaterThanEquals,
+            "DateEquals" => DateEquals,
+            "DateNotEquals" => DateNotEquals,
+            "DateLessThan" => DateLessThan,
+            "DateLessThanEquals" => DateLessThanEquals,
+            "DateGreaterThan" => DateGreaterThan,
+            "DateGreaterThanEquals" => DateGreaterThanEquals,
+            "Bool" => Bool,
+            "BinaryEquals" => BinaryEquals,
+            "IpAddress" => IpAddress,
+            "NotIpAddress" => NotIpAddress,
+            "ArnEquals" => ArnEquals,
+            "ArnLike" => ArnLike,
+            "ArnNotEquals" => ArnNotEquals,
+            "ArnNotLike" => ArnNotLike,
+            "Null" => Null,
+            _ => Unknown,
+        }
+    }
+
+    /// Operators whose meaning is "the key does not match": true when the key is absent.
+    pub fn is_negated(self) -> bool {
+        use OperatorKind::*;
+        matches!(
+            self,
+            StringNotEquals
+                | StringNotEqualsIgnoreCase
+                | StringNotLike
+                | NumericNotEquals
+                | DateNotEquals
+                | NotIpAddress
+                | ArnNotEquals
+                | ArnNotLike
+        )
+    }
+}
+
+impl Operator {
+    pub fn parse(raw: &str) -> Operator {
+        let (set, rest) = if let Some(rest) = raw.strip_prefix("ForAllValues:") {
+            (SetQualifier::AllValues, rest)
+        } else if let Some(rest) = raw.strip_prefix("ForAnyValue:") {
+            (SetQualifier::AnyValue, rest)
+        } else {
+            (SetQualifier::Single, raw)
+        };
+        let (name, if_exists) = match rest.strip_suffix("IfExists") {
+            // `Null` takes no IfExists suffix; `NullIfExists` is not an operator.
+            Some(name) if name != "Null" => (name, true),
+            _ => (rest, false),
+        };
+        Operator {
+            raw: raw.to_string(),
+            set,
+            kind: OperatorKind::parse(name),
+            if_exists,
+        }
+    }
+}
+
+/// One `operator: {key: values}` entry of a `Condition` block. Clauses of a statement are
+/// ANDed; the values of one clause are ORed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clause {
+    pub operator: Operator,
+    pub key: String,
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    /// JSON pointer of the statement inside its document (`/Statement/2`).
+    pub pointer: String,
+    pub sid: Option<String>,
+    pub effect: Effect,
+    pub principal: Option<Principals>,
+    pub actions: Actions,
+    pub resources: Option<Resources>,
+    pub conditions: Vec<Clause>,
+}
+
+/// Why a policy document could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message} at `{pointer}`")]
+pub struct PolicyError {
+    /// Pointer inside the document.
+    pub pointer: String,
+    pub message: String,
+}
+
+fn err(pointer: impl Into<String>, message: impl Into<String>) -> PolicyError {
+    PolicyError {
+        pointer: pointer.into(),
+        message: message.into(),
+    }
+}
+
+/// Turns a document as the snapshot holds it — a JSON object, a JSON string, or the
+/// URL-encoded string the IAM API returns — into a JSON value.
+pub fn decode_document(value: &Value) -> Result<Value, PolicyError> {
+    match value {
+        Value::Object(_) => Ok(value.clone()),
+        Value::String(text) => {
+            let trimmed = text.trim_start();
+            let decoded = if trimmed.starts_with('{') {
+                std::borrow::Cow::Borrowed(text.as_str())
+            } else {
+                percent_encoding::percent_decode_str(text)
+                    .decode_utf8()
+                    .map_err(|_| err("", "URL-encoded policy document is not UTF-8"))?
+            };
+            serde_json::from_str(&decoded)
+                .map_err(|e| err("", format!("policy document is not valid JSON: {e}")))
+        }
+        other => Err(err(
+            "",
+            format!(
+                "policy document must be an object or a string, found {}",
+                type_name(other)
+            ),
+        )),
+    }
+}
+
+pub fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+impl Policy {
+    /// Parses a decoded document. AWS accepts a single statement object or an array, string or
+    /// array values for most elements, and any JSON scalar as a condition value.
+    pub fn parse(source: PolicySource, document: &Value) -> Result<Policy, PolicyError> {
+        let Value::Object(doc) = document else {
+            return Err(err(
+                "",
+                format!(
+                    "policy document must be an object, found {}",
+                    type_name(document)
+                ),
+            ));
+        };
+        let statements = match doc.get("Statement") {
+            None => return Err(err("", "policy document has no `Statement`")),
+            Some(Value::Array(items)) => items
+                .iter()
+                .enumerate()
+                .map(|(i, s)| parse_statement(&format!("/Statement/{i}"), s))
+                .collect::<Result<Vec<_>, _>>()?,
+            Some(single @ Value::Object(_)) => vec![parse_statement("/Statement", single)?],
+            Some(other) => {
+                return Err(err(
+                    "/Statement",
+                    format!(
+                        "`Statement` must be an object or an array, found {}",
+                        type_name(other)
+                    ),
+                ));
+            }
+        };
+        Ok(Policy {
+            source,
+            statements,
+            missing_document: false,
+        })
+    }
+
+    /// A policy the snapshot names without its document.
+    pub fn missing(source: PolicySource) -> Policy {
+        Policy {
+            source,
+            statements: Vec::new(),
+            missing_document: true,
+        }
+    }
+}
+
+fn parse_statement(pointer: &str, value: &Value) -> Result<Statement, PolicyError> {
+    let Value::Object(map) = value else {
+        return Err(err(
+            pointer,
+            format!("statement must be an object, found {}", type_name(value)),
+        ));
+    };
+    let at = |field: &str| format!("{pointer}/{field}");
+    let sid = match map.get("Sid") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(other) => {
+            return Err(err(
+                at("Sid"),
+                format!("`Sid` must be a string, found {}", type_name(other)),
+            ));
+        }
+    };
+    let effect = match map.get("Effect") {
+        Some(Value::String(s)) if s == "Allow" => Effect::Allow,
+        Some(Value::String(s)) if s == "Deny" => Effect::Deny,
+        Some(Value::String(s)) => {
+            return Err(err(
+                at("Effect"),
+                format!("`Effect` must be `Allow` or `Deny`, found `{s}`"),
+            ));
+        }
+        Some(other) => {
+            return Err(err(
+                at("Effect"),
+                format!("`Effect` must be a string, found {}", type_name(other)),
+            ));
+        }
+        None => return Err(err(pointer, "statement has no `Effect`")),
+    };
+    let actions = match (map.get("Action"), map.get("NotAction")) {
+        (Some(v), None) => Actions::Only(string_list(&at("Action"), v)?),
+        (None, Some(v)) => Actions::AllBut(string_list(&at("NotAction"), v)?),
+        (Some(_), Some(_)) => {
+            return Err(err(pointer, "statement has both `Action` and `NotAction`"));
+        }
+        (None, None) => {
+            return Err(err(
+                pointer,
+                "statement has neither `Action` nor `NotAction`",
+            ));
+        }
+    };
+    let resources = match (map.get("Resource"), map.get("NotResource")) {
+        (Some(v), None) => Some(Resources::Only(string_list(&at("Resource"), v)?)),
+        (None, Some(v)) => Some(Resources::AllBut(string_list(&at("NotResource"), v)?)),
+        (Some(_), Some(_)) => {
+            return Err(err(
+                pointer,
+                "statement has both `Resource` and `NotResource`",
+            ));
+        }
+        (None, None) => None,
+    };
+    let principal = match (map.get("Principal"), map.get("NotPrincipal")) {
+        (Some(v), None) => Some(Principals::Only(principal_set(&at("Principal"), v)?)),
+        (None, Some(v)) => Some(Principals::AllBut(principal_set(&at("NotPrincipal"), v)?)),
+        (Some(_), Some(_)) => {
+            return Err(err(
+                pointer,
+                "statement has both `Principal` and `NotPrincipal`",
+            ));
+        }
+        (None, None) => None,
+    };
+    let conditions = match map.get("Condition") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(v) => parse_conditions(&at("Condition"), v)?,
+    };
+    Ok(Statement {
+        pointer: pointer.to_string(),
+        sid,
+        effect,
+        principal,
+        actions,
+        resources,
+        conditions,
+    })
+}
+
+fn string_list(pointer: &str, value: &Value) -> Result<Vec<String>, PolicyError> {
+    match value {
+        Value::String(s) => Ok(vec![s.clone()]),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| match item {
+                Value::String(s) => Ok(s.clone()),
+                other => Err(err(
+                    format!("{pointer}/{i}"),
+                    format!("expected a string, found {}", type_name(other)),
+                )),
+            })
+            .collect(),
+        other => Err(err(
+            pointer,
+            format!(
+                "expected a string or an array of strings, found {}",
+                type_name(other)
+            ),
+        )),
+    }
+}
+
+fn principal_set(pointer: &str, value: &Value) -> Result<PrincipalSet, PolicyError> {
+    let mut set = PrincipalSet::default();
+    match value {
+        Value::String(s) if s == "*" => set.everyone = true,
+        Value::String(s) => {
+            return Err(err(
+                pointer,
+                format!(
+                    "a principal string must be `*`, found `{s}`; name principals as {{\"AWS\": ...}}"
+                ),
+            ));
+        }
+        Value::Object(map) => {
+            for (kind, names) in map {
+                let names = string_list(&format!("{pointer}/{kind}"), names)?;
+                match kind.as_str() {
+                    "AWS" => set.aws.extend(names),
+                    "Service" => set.service.extend(names),
+                    "Federated" => set.federated.extend(names),
+                    "CanonicalUser" => set.canonical_user.extend(names),
+                    other => {
+                        return Err(err(
+                            format!("{pointer}/{other}"),
+                            format!(
+                                "unknown principal type `{other}`; expected AWS, Service, Federated or CanonicalUser"
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        other => {
+            return Err(err(
+                pointer,
+                format!(
+                    "principal must be `*` or an object, found {}",
+                    type_name(other)
+                ),
+            ));
+        }
+    }
+    Ok(set)
+}
+
+fn parse_conditions(pointer: &str, value: &Value) -> Result<Vec<Clause>, PolicyError> {
+    let Value::Object(block) = value else {
+        return Err(err(
+            pointer,
+            format!("`Condition` must be an object, found {}", type_name(value)),
+        ));
+    };
+    let mut clauses = Vec::new();
+    for (operator, keys) in block {
+        let at = format!("{pointer}/{}", escape_pointer(operator));
+        let Value::Object(keys) = keys else {
+            return Err(err(
+                at,
+                format!(
+                    "condition operator `{operator}` must map keys to values, found {}",
+                    type_name(keys)
+                ),
+            ));
+        };
+        let operator = Operator::parse(operator);
+        for (key, values) in keys {
+            let at = format!("{at}/{}", escape_pointer(key));
+            let values = match values {
+                Value::Array(items) => items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| scalar(&format!("{at}/{i}"), v))
+                    .collect::<Result<_, _>>()?,
+                single => vec![scalar(&at, single)?],
+            };
+            clauses.push(Clause {
+                operator: operator.clone(),
+                key: key.clone(),
+                values,
+            });
+        }
+    }
+    Ok(clauses)
+}
+
+fn scalar(pointer: &str, value: &Value) -> Result<String, PolicyError> {
+    match value {
+        Value::String(s) => Ok(s.clone()),
+        Value::Bool(b) => Ok(b.to_string()),
+        Value::Number(n) => Ok(n.to_string()),
+        other => Err(err(
+            pointer,
+            format!(
+                "condition value must be a string, number or boolean, found {}",
+                type_name(other)
+            ),
+        )),
+    }
+}
+
+/// Escapes a JSON object key for use in a JSON pointer (RFC 6901).
+pub fn escape_pointer(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn source() -> PolicySource {
+        PolicySource {
+            file: Arc::from("f.json"),
+            pointer: "/doc".into(),
+            name: "p".into(),
+        }
+    }
+
+    #[test]
+    fn single_statement_and_string_values() {
+        let p = Policy::parse(
+            source(),
+            &json!({"Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}}),
+        )
+        .map_err(|e| e.to_string());
+        let p = p.as_ref().map(|p| p.statements.len());
+        assert_eq!(p, Ok(1));
+    }
+
+    #[test]
+    fn url_encoded_documents_decode() {
+        let encoded = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22%2A%22%2C%22Resource%22%3A%22%2A%22%7D%5D%7D";
+        let doc = decode_document(&json!(encoded));
+        assert_eq!(
+            doc.ok().and_then(|d| d.get("Version").cloned()),
+            Some(json!("2012-10-17"))
+        );
+        let raw = decode_document(&json!("{\"Statement\": []}"));
+        assert!(raw.is_ok());
+    }
+
+    #[test]
+    fn errors_name_the_element() {
+        let e = Policy::parse(
+            source(),
+            &json!({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}, {"Effect": "Alow", "Action": "*"}]}),
+        );
+        assert_eq!(
+            e.err().map(|e| e.to_string()),
+            Some(
+                "`Effect` must be `Allow` or `Deny`, found `Alow` at `/Statement/1/Effect`"
+                    .to_string()
+            )
+        );
+        let e = Policy::parse(
+            source(),
+            &json!({"Statement": [{"Effect": "Allow", "Action": 3}]}),
+        );
+        assert_eq!(
+            e.err().map(|e| e.pointer),
+            Some("/Statement/0/Action".to_string())
+        );
+    }
+
+    #[test]
+    fn operators_split_into_parts() {
+        let op = Operator::parse("ForAnyValue:StringLikeIfExists");
+        assert_eq!(
+            (op.set, op.kind, op.if_exists),
+            (SetQualifier::AnyValue, OperatorKind::StringLike, true)
+        );
+        let op = Operator::parse("Null");
+        assert_eq!((op.kind, op.if_exists), (OperatorKind::Null, false));
+        assert_eq!(
+            Operator::parse("StringSoundsLike").kind,
+            OperatorKind::Unknown
+        );
+    }
+
+    #[test]
+    fn condition_values_of_any_scalar_type() {
+        let p = Policy::parse(
+            source(),
+            &json!({"Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*",
+                "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": false}, "NumericLessThan": {"aws:MultiFactorAuthAge": [3600]}}}]}),
+        );
+        let clauses = p
+            .map(|p| p.statements[0].conditions.clone())
+            .unwrap_or_default();
+        assert_eq!(clauses.len(), 2);
+        assert_eq!(clauses[0].values, vec!["false"]);
+        assert_eq!(clauses[1].values, vec!["3600"]);
+    }
+}

@@ -1,0 +1,428 @@
+//! Matching one request against policies: which statements apply, three-valued.
+
+use super::condition::evaluate_all;
+use super::context::Context;
+use super::document::{Actions, Effect, Policy, PrincipalSet, Principals, Resources, Statement};
+use super::pattern;
+use super::tri::Tri;
+use super::variables::{Resolved, resolve};
+use crate::graph::{StatementRef, Undecided};
+
+/// Who makes a request, as a resource-based policy (a trust policy) sees it.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// ARN of the principal: a user ARN, or for a role session the role's ARN.
+    pub arn: String,
+    pub account: String,
+    /// `AIDA...` / `AROA...`: a policy that names a deleted principal shows its old unique id.
+    pub unique_id: Option<String>,
+    /// Set when the caller is a session of this role (role chaining).
+    pub role_session_of: Option<String>,
+}
+
+/// How a resource-based policy statement names the caller. The order matters: the same
+/// account needs an identity-policy allow for `Account` and `Everyone` grants to roles, not
+/// for `Direct` ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Grant {
+    /// The statement names the caller's own ARN, unique id or session.
+    Direct,
+    /// The statement names the caller's account (`arn:aws:iam::ACCOUNT:root` or the bare id).
+    Account,
+    /// The statement names everyone (`*`), or everyone but some (`NotPrincipal`).
+    Everyone,
+}
+
+/// One statement that applies, or may apply, to a request.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub statement: StatementRef,
+    pub value: Tri,
+    pub grant: Option<Grant>,
+    pub undecided: Vec<Undecided>,
+}
+
+/// What a set of policies says about one request.
+#[derive(Debug, Clone, Default)]
+pub struct Verdict {
+    pub allows: Vec<Hit>,
+    pub denies: Vec<Hit>,
+}
+
+impl Verdict {
+    pub fn allow(&self) -> Tri {
+        Tri::any(self.allows.iter().map(|h| h.value))
+    }
+
+    pub fn deny(&self) -> Tri {
+        Tri::any(self.denies.iter().map(|h| h.value))
+    }
+
+    /// Allow through statements whose grant satisfies `keep`.
+    pub fn allow_where(&self, keep: impl Fn(Option<Grant>) -> bool) -> Tri {
+        Tri::any(
+            self.allows
+                .iter()
+                .filter(|h| keep(h.grant))
+                .map(|h| h.value),
+        )
+    }
+
+    pub fn merge(mut self, other: Verdict) -> Verdict {
+        self.allows.extend(other.allows);
+        self.denies.extend(other.denies);
+        self
+    }
+}
+
+/// A request: an action on a resource, by a caller when resource-based policies are consulted.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    pub action: &'a str,
+    pub resource: &'a str,
+    pub caller: Option<&'a Caller>,
+    pub context: &'a Context,
+}
+
+/// Evaluates every statement of `policies` against `request`.
+pub fn evaluate<'p>(policies: impl IntoIterator<Item = &'p Policy>, request: &Request) -> Verdict {
+    let mut verdict = Verdict::default();
+    for policy in policies {
+        if policy.missing_document {
+            verdict.allows.push(missing_document_hit(policy));
+            continue;
+        }
+        for statement in &policy.statements {
+            let Some(hit) = evaluate_statement(policy, statement, request) else {
+                continue;
+            };
+            match statement.effect {
+                Effect::Allow => verdict.allows.push(hit),
+                Effect::Deny => verdict.denies.push(hit),
+            }
+        }
+    }
+    verdict
+}
+
+/// A policy without its document may allow anything: an undecided allow, never a deny.
+pub fn missing_document_hit(policy: &Policy) -> Hit {
+    Hit {
+        statement: StatementRef {
+            file: policy.source.file.to_string(),
+            pointer: policy.source.pointer.clone(),
+            policy: policy.source.name.clone(),
+            sid: None,
+            effect: "allow",
+        },
+        value: Tri::Unknown,
+        grant: None,
+        undecided: vec![Undecided {
+            key: policy.source.name.clone(),
+            reason: "the policy is attached but its document is not in the snapshot".into(),
+        }],
+    }
+}
+
+pub fn statement_ref(policy: &Policy, statement: &Statement) -> StatementRef {
+    StatementRef {
+        file: policy.source.file.to_string(),
+        pointer: format!("{}{}", policy.source.pointer, statement.pointer),
+        policy: policy.source.name.clone(),
+        sid: statement.sid.clone().filter(|s| !s.is_empty()),
+        effect: statement.effect.as_str(),
+    }
+}
+
+fn evaluate_statement(policy: &Policy, statement: &Statement, request: &Request) -> Option<Hit> {
+    let mut undecided = Vec::new();
+    let (principal, grant) = match (&statement.principal, request.caller) {
+        (Some(principals), Some(caller)) => match principal_matches(principals, caller) {
+            Some(grant) => (Tri::True, Some(grant)),
+            None => return None,
+        },
+        // A principal element only means something in a resource-based policy.
+        (Some(_), None) | (None, _) => (Tri::True, None),
+    };
+    if !action_matches(&statement.actions, request.action) {
+        return None;
+    }
+    let resource = match &statement.resources {
+        None => Tri::True,
+        Some(resources) => {
+            let (t, why) = resource_matches(resources, request.resource, request.context);
+            undecided.extend(why);
+            t
+        }
+    };
+    if resource == Tri::False {
+        return None;
+    }
+    let (conditions, why) = evaluate_all(&statement.conditions, request.context);
+    if conditions == Tri::False {
+        return None;
+    }
+    undecided.extend(why);
+    let value = principal.and(resource).and(conditions);
+    if value != Tri::Unknown {
+        undecided.clear();
+    }
+    Some(Hit {
+        statement: statement_ref(policy, statement),
+        value,
+        grant,
+        undecided,
+    })
+}
+
+pub fn action_matches(actions: &Actions, action: &str) -> bool {
+    match actions {
+        Actions::Only(patterns) => patterns.iter().any(|p| pattern::matches(p, action, true)),
+        Actions::AllBut(patterns) => !patterns.iter().any(|p| pattern::matches(p, action, true)),
+    }
+}
+
+fn resource_matches(resources: &Resources, resource: &str, ctx: &Context) -> (Tri, Vec<Undecided>) {
+    let (patterns, negated) = match resources {
+        Resources::Only(p) => (p, false),
+        Resources::AllBut(p) => (p, true),
+    };
+    let mut any = Tri::False;
+    let mut undecided = Vec::new();
+    for raw in patterns {
+        let m = match resolve(raw, ctx) {
+            Resolved::Text(p) => Tri::from_bool(pattern::matches(&p, resource, false)),
+            Resolved::Missing { .. } => Tri::False,
+            Resolved::Unknown { key } => {
+                undecided.push(Undecided {
+                    reason: format!(
+                        "resource `{raw}` uses a policy variable not known from the snapshot"
+                    ),
+                    key,
+                });
+                Tri::Unknown
+            }
+        };
+        any = any.or(m);
+    }
+    let result = if negated { any.not() } else { any };
+    if result != Tri::Unknown {
+        undecided.clear();
+    }
+    (result, undecided)
+}
+
+/// How a `Principal`/`NotPrincipal` element names the caller, if it does.
+fn principal_matches(principals: &Principals, caller: &Caller) -> Option<Grant> {
+    match principals {
+        Principals::Only(set) => names(set, caller),
+        // Everyone but the listed principals.
+        Principals::AllBut(set) => match names(set, caller) {
+            Some(_) => None,
+            None => Some(Grant::Everyone),
+        },
+    }
+}
+
+fn names(set: &PrincipalSet, caller: &Caller) -> Option<Grant> {
+    if set.everyone {
+        return Some(Grant::Everyone);
+    }
+    let mut best: Option<Grant> = None;
+    for name in &set.aws {
+        let grant = aws_principal_names(name, caller);
+        best = match (best, grant) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+    best
+}
+
+fn aws_principal_names(name: &str, caller: &Caller) -> Option<Grant> {
+    if name == "*" {
+        return Some(Grant::Everyone);
+    }
+    if name == caller.account || name == format!("arn:aws:iam::{}:root", caller.account) {
+        return Some(Grant::Account);
+    }
+    if caller.unique_id.as_deref() == Some(name) {
+        return Some(Grant::Direct);
+    }
+    // IAM names are unique without case; compare the same way so as never to miss a match.
+    if name.eq_ignore_ascii_case(&caller.arn) {
+        return Some(Grant::Direct);
+    }
+    if let Some(role_arn) = &caller.role_session_of {
+        // `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`: the caller chooses the session
+        // name when it assumes the role, so any session name is within its reach.
+        if let Some((account, role_name)) = role_arn
+            .strip_prefix("arn:aws:iam::")
+            .and_then(|rest| rest.split_once(":role/"))
+        {
+            let short = role_name.rsplit('/').next().unwrap_or(role_name);
+            let prefix = format!("arn:aws:sts::{account}:assumed-role/{short}/");
+            if name.len() > prefix.len() && name[..prefix.len()].eq_ignore_ascii_case(&prefix) {
+                return Some(Grant::Direct);
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::policy::document::PolicySource;
+    use serde_json::json;
+    use std::sync::Arc;
+
+    fn policy(doc: serde_json::Value) -> Policy {
+        let source = PolicySource {
+            file: Arc::from("gaad.json"),
+            pointer: "/Policies/0".into(),
+            name: "p".into(),
+        };
+        match Policy::parse(source, &doc) {
+            Ok(p) => p,
+            Err(e) => unreachable!("test policy must parse: {e}"),
+        }
+    }
+
+    fn user() -> Caller {
+        Caller {
+            arn: "arn:aws:iam::111122223333:user/ci".into(),
+            account: "111122223333".into(),
+            unique_id: Some("AIDAEXAMPLE".into()),
+            role_session_of: None,
+        }
+    }
+
+    #[test]
+    fn deny_and_allow_are_collected_separately() {
+        let p = policy(json!({"Statement": [
+            {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::111122223333:role/*"},
+            {"Effect": "Deny", "Action": "sts:*", "Resource": "arn:aws:iam::111122223333:role/prod-*"}
+        ]}));
+        let ctx = Context::new();
+        let req = Request {
+            action: "STS:AssumeRole",
+            resource: "arn:aws:iam::111122223333:role/prod-admin",
+            caller: None,
+            context: &ctx,
+        };
+        let v = evaluate([&p], &req);
+        assert_eq!((v.allow(), v.deny()), (Tri::True, Tri::True));
+        assert_eq!(v.denies[0].statement.pointer, "/Policies/0/Statement/1");
+        let req = Request {
+            resource: "arn:aws:iam::111122223333:role/dev",
+            ..req
+        };
+        assert_eq!(evaluate([&p], &req).deny(), Tri::False);
+    }
+
+    #[test]
+    fn not_action_and_not_resource() {
+        let p = policy(json!({"Statement": [
+            {"Effect": "Allow", "NotAction": ["iam:*", "organizations:*"], "NotResource": "arn:aws:s3:::secret/*"}
+        ]}));
+        let ctx = Context::new();
+        let req = |action, resource| Request {
+            action,
+            resource,
+            caller: None,
+            context: &ctx,
+        };
+        assert_eq!(
+            evaluate([&p], &req("s3:GetObject", "arn:aws:s3:::data/x")).allow(),
+            Tri::True
+        );
+        assert_eq!(
+            evaluate([&p], &req("iam:PassRole", "*")).allow(),
+            Tri::False
+        );
+        assert_eq!(
+            evaluate([&p], &req("s3:GetObject", "arn:aws:s3:::secret/x")).allow(),
+            Tri::False
+        );
+    }
+
+    #[test]
+    fn trust_grants_by_how_they_name_the_caller() {
+        let ctx = Context::new();
+        let caller = user();
+        let req = Request {
+            action: "sts:AssumeRole",
+            resource: "",
+            caller: Some(&caller),
+            context: &ctx,
+        };
+        let grant = |principal: serde_json::Value| {
+            let p = policy(
+                json!({"Statement": [{"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}]}),
+            );
+            evaluate([&p], &req).allows.first().and_then(|h| h.grant)
+        };
+        assert_eq!(
+            grant(json!({"AWS": "arn:aws:iam::111122223333:user/ci"})),
+            Some(Grant::Direct)
+        );
+        assert_eq!(grant(json!({"AWS": "AIDAEXAMPLE"})), Some(Grant::Direct));
+        assert_eq!(grant(json!({"AWS": "111122223333"})), Some(Grant::Account));
+        assert_eq!(
+            grant(
+                json!({"AWS": ["arn:aws:iam::111122223333:root", "arn:aws:iam::111122223333:user/ci"]})
+            ),
+            Some(Grant::Direct)
+        );
+        assert_eq!(grant(json!("*")), Some(Grant::Everyone));
+        assert_eq!(grant(json!({"Service": "ec2.amazonaws.com"})), None);
+        assert_eq!(
+            grant(json!({"AWS": "arn:aws:iam::444455556666:root"})),
+            None
+        );
+    }
+
+    #[test]
+    fn role_sessions_match_their_role_and_any_session_name() {
+        let ctx = Context::new();
+        let caller = Caller {
+            arn: "arn:aws:iam::111122223333:role/ops/build".into(),
+            account: "111122223333".into(),
+            unique_id: None,
+            role_session_of: Some("arn:aws:iam::111122223333:role/ops/build".into()),
+        };
+        let req = Request {
+            action: "sts:AssumeRole",
+            resource: "",
+            caller: Some(&caller),
+            context: &ctx,
+        };
+        let p = policy(
+            json!({"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+            "Principal": {"AWS": "arn:aws:sts::111122223333:assumed-role/build/deploy-session"}}]}),
+        );
+        assert_eq!(
+            evaluate([&p], &req).allows.first().and_then(|h| h.grant),
+            Some(Grant::Direct)
+        );
+    }
+
+    #[test]
+    fn unknown_variable_in_resource_is_undecided() {
+        let p = policy(
+            json!({"Statement": [{"Effect": "Allow", "Action": "iam:CreateAccessKey",
+            "Resource": "arn:aws:iam::111122223333:user/${aws:PrincipalTag/owner}"}]}),
+        );
+        let ctx = Context::new();
+        let req = Request {
+            action: "iam:CreateAccessKey",
+            resource: "arn:aws:iam::111122223333:user/bob",
+            caller: None,
+            context: &ctx,
+        };
+        let v = evaluate([&p], &req);
+        assert_eq!(v.allow(), Tri::Unknown);
+        assert_eq!(v.allows[0].undecided[0].key, "aws:PrincipalTag/owner");
+    }
+}

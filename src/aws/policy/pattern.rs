@@ -1,0 +1,208 @@
+//! IAM wildcard patterns: `*` matches any run of characters (including none, `/` and `:`),
+//! `?` matches exactly one. Actions compare without case, ARNs with case.
+
+/// Whether `text` matches the wildcard `pattern`. Linear-time greedy matcher with
+/// backtracking to the last `*`, O(|pattern| * |text|) in the worst case.
+pub fn matches(pattern: &str, text: &str, ignore_case: bool) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let eq = |a: char, b: char| {
+        if ignore_case {
+            a.to_lowercase().eq(b.to_lowercase())
+        } else {
+            a == b
+        }
+    };
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || (p[pi] != '*' && eq(p[pi], t[ti]))) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+/// Whether some string matches both patterns. Used to keep an edge whenever a deny or a
+/// boundary *might* touch it. Dynamic programming over both patterns, O(|a| * |b|).
+pub fn intersects(a: &str, b: &str, ignore_case: bool) -> bool {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let eq = |x: char, y: char| {
+        x == '?'
+            || y == '?'
+            || if ignore_case {
+                x.to_lowercase().eq(y.to_lowercase())
+            } else {
+                x == y
+            }
+    };
+    // can[i][j]: suffixes a[i..] and b[j..] share a string.
+    let mut can = vec![vec![false; b.len() + 1]; a.len() + 1];
+    for i in (0..=a.len()).rev() {
+        for j in (0..=b.len()).rev() {
+            can[i][j] = if i == a.len() && j == b.len() {
+                true
+            } else if i < a.len() && a[i] == '*' {
+                // `*` matches nothing, or eats whatever b offers at j (a character, or b's own `*`
+                // matching nothing).
+                can[i + 1][j] || (j < b.len() && can[i][j + 1])
+            } else if j < b.len() && b[j] == '*' {
+                can[i][j + 1] || (i < a.len() && can[i + 1][j])
+            } else if i < a.len() && j < b.len() {
+                eq(a[i], b[j]) && can[i + 1][j + 1]
+            } else {
+                false
+            };
+        }
+    }
+    can[0][0]
+}
+
+/// Whether every string matching `inner` also matches `outer`. Decided exactly when `inner`
+/// has no wildcard or `outer` is a literal prefix followed by one `*`; otherwise answers
+/// `false` ("not known to cover"), which callers treat as the weaker, safe answer.
+pub fn covers(outer: &str, inner: &str, ignore_case: bool) -> bool {
+    if outer == "*" {
+        return true;
+    }
+    if !has_wildcard(inner) {
+        return matches(outer, inner, ignore_case);
+    }
+    if let Some(prefix) = outer.strip_suffix('*') {
+        if !has_wildcard(prefix) {
+            let inner_literal: String = inner
+                .chars()
+                .take_while(|c| !matches!(c, '*' | '?'))
+                .collect();
+            return inner_literal.chars().count() >= prefix.chars().count()
+                && matches(
+                    prefix,
+                    &inner_literal
+                        .chars()
+                        .take(prefix.chars().count())
+                        .collect::<String>(),
+                    ignore_case,
+                );
+        }
+    }
+    outer == inner || (ignore_case && outer.eq_ignore_ascii_case(inner))
+}
+
+pub fn has_wildcard(s: &str) -> bool {
+    s.contains(['*', '?'])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn star_and_question_mark() {
+        assert!(matches("s3:Get*", "s3:GetObject", false));
+        assert!(matches("*", "", false));
+        assert!(matches("iam:*AccessKey*", "iam:CreateAccessKey", false));
+        assert!(matches(
+            "arn:aws:iam::*:role/*",
+            "arn:aws:iam::111122223333:role/a/b",
+            false
+        ));
+        assert!(matches("s3:?etObject", "s3:GetObject", false));
+        assert!(!matches("s3:?etObject", "s3:etObject", false));
+        assert!(!matches("s3:Get*", "s3:PutObject", false));
+    }
+
+    #[test]
+    fn case_rules() {
+        assert!(matches("STS:assumerole", "sts:AssumeRole", true));
+        assert!(!matches(
+            "arn:aws:iam::1:role/Admin",
+            "arn:aws:iam::1:role/admin",
+            false
+        ));
+    }
+
+    #[test]
+    fn intersection_of_patterns() {
+        assert!(intersects("iam:*", "*:CreateAccessKey", true));
+        assert!(intersects(
+            "arn:aws:iam::1:role/prod-*",
+            "arn:aws:iam::1:role/*",
+            false
+        ));
+        assert!(!intersects("s3:*", "iam:*", true));
+        assert!(intersects("a?c", "*b*", false));
+        assert!(!intersects("a?c", "*d*", false));
+    }
+
+    #[test]
+    fn coverage_is_exact_or_conservative() {
+        assert!(covers("*", "anything*", false));
+        assert!(covers("iam:*", "iam:Create*", true));
+        assert!(!covers("iam:Create*", "iam:*", true));
+        assert!(covers(
+            "arn:aws:iam::1:role/*",
+            "arn:aws:iam::1:role/x",
+            false
+        ));
+        assert!(!covers(
+            "arn:aws:iam::1:role/a*",
+            "arn:aws:iam::1:role/*",
+            false
+        ));
+    }
+
+    /// Reference matcher: plain recursion over the definition.
+    fn naive(p: &[char], t: &[char]) -> bool {
+        match (p.first(), t.first()) {
+            (None, None) => true,
+            (Some('*'), _) => naive(&p[1..], t) || (!t.is_empty() && naive(p, &t[1..])),
+            (Some('?'), Some(_)) => naive(&p[1..], &t[1..]),
+            (Some(a), Some(b)) => a == b && naive(&p[1..], &t[1..]),
+            _ => false,
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn matcher_agrees_with_reference(p in "[ab*?:/]{0,8}", t in "[ab:/]{0,8}") {
+            let pc: Vec<char> = p.chars().collect();
+            let tc: Vec<char> = t.chars().collect();
+            prop_assert_eq!(matches(&p, &t, false), naive(&pc, &tc));
+        }
+
+        #[test]
+        fn intersection_agrees_with_enumeration(a in "[ab*?]{0,5}", b in "[ab*?]{0,5}") {
+            // Any common string can be shortened to one of length <= |a| + |b| over {a, b}.
+            let mut found = false;
+            'outer: for len in 0..=(a.len() + b.len()) {
+                for bits in 0..(1u32 << len) {
+                    let s: String = (0..len).map(|i| if bits >> i & 1 == 1 { 'a' } else { 'b' }).collect();
+                    if matches(&a, &s, false) && matches(&b, &s, false) {
+                        found = true;
+                        break 'outer;
+                    }
+                }
+            }
+            prop_assert_eq!(intersects(&a, &b, false), found);
+        }
+
+        #[test]
+        fn covers_is_never_wrong_when_it_says_yes(o in "[ab*?]{0,5}", i in "[ab*?]{0,5}", t in "[ab]{0,6}") {
+            if covers(&o, &i, false) && matches(&i, &t, false) {
+                prop_assert!(matches(&o, &t, false));
+            }
+        }
+    }
+}

@@ -1,0 +1,25 @@
+use crate::query::SelectError;
+use crate::snapshot::LoadError;
+
+/// Why a command failed. Displayed as one line; every variant is bad input (exit code 2)
+/// except a failure to write the output.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error(transparent)]
+    Select(#[from] SelectError),
+    #[error("cannot write the output: {0}")]
+    Output(#[from] std::io::Error),
+    #[error("cannot encode the output as JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CliError::Load(_) | CliError::Select(_) => 2,
+            CliError::Output(_) | CliError::Json(_) => 1,
+        }
+    }
+}

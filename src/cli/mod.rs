@@ -1,0 +1,43 @@
+//! The command line: clap definitions, one file per subcommand. `main.rs` only calls [`run`].
+
+mod error;
+mod radius;
+
+pub use error::CliError;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "blastmap",
+    version,
+    about = "What the holder of a leaked cloud credential can reach, and how",
+    long_about = "blastmap reads a snapshot of a cloud's IAM exports and computes everything the holder of a credential can reach: principals, sessions, permissions and administrator control, each with a witness path and the policy statements that allow it."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Everything reachable from a credential or principal, with witness paths.
+    Radius(radius::RadiusArgs),
+}
+
+/// Output formats every command accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A table for people.
+    Table,
+    /// A versioned JSON document (see docs/json-schema.md).
+    Json,
+}
+
+/// Runs a parsed command line, writing the report to `out`.
+pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
+    match cli.command {
+        Command::Radius(args) => radius::run(args, out),
+    }
+}

@@ -1,0 +1,35 @@
+use super::{CliError, Format};
+use crate::analysis::build;
+use crate::query::{radius, select};
+use crate::report::{self, RadiusSummary};
+use crate::snapshot::Snapshot;
+use clap::Args;
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct RadiusArgs {
+    /// Snapshot directory, or a single `aws iam get-account-authorization-details` file.
+    #[arg(short = 's', long = "snapshot", value_name = "SNAPSHOT")]
+    pub snapshot: PathBuf,
+    /// Where to start: an access key id (AKIA...), a user or role ARN, or a unique user or
+    /// role name.
+    #[arg(long = "from", value_name = "SELECTOR")]
+    pub from: String,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+pub fn run(args: RadiusArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    let snapshot = Snapshot::open(&args.snapshot)?;
+    let analysis = build(&snapshot);
+    let start = select(&analysis.graph, &args.from)?;
+    let reach = radius(&analysis.graph, start);
+    let summary = RadiusSummary::new(&analysis.graph, &reach, &analysis.missing);
+    let text = match args.format {
+        Format::Table => report::table::render_radius(&summary),
+        Format::Json => report::json::render_radius(&summary)?,
+    };
+    out.write_all(text.as_bytes())?;
+    Ok(())
+}

@@ -1,0 +1,191 @@
+use serde::Serialize;
+
+/// How reach flows along an edge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EdgeKind {
+    /// A credential authenticates as a principal.
+    AuthenticatesAs,
+    /// A principal is a member of a group.
+    MemberOf,
+    /// A principal can assume a role: the edge leads to the role's session.
+    Assumes,
+    /// A principal can mint a session of its own (session token, federation token).
+    Mints,
+    /// A session acts as its principal.
+    ActsAs,
+    /// An external token is exchanged for a principal's session (OIDC, SAML, federation).
+    ExchangedFor,
+    /// A principal is granted a permission.
+    Granted,
+    /// A principal holds administrator-equivalent control of an account.
+    Administers,
+    /// Control of an account reaches every principal in it.
+    Controls,
+    /// A principal can create a credential for another principal.
+    CreatesCredentialFor,
+    /// A principal can escalate to another through a technique named in the evidence.
+    EscalatesTo,
+    /// A resource stores a credential.
+    Stores,
+}
+
+impl EdgeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EdgeKind::AuthenticatesAs => "authenticates_as",
+            EdgeKind::MemberOf => "member_of",
+            EdgeKind::Assumes => "assumes",
+            EdgeKind::Mints => "mints",
+            EdgeKind::ActsAs => "acts_as",
+            EdgeKind::ExchangedFor => "exchanged_for",
+            EdgeKind::Granted => "granted",
+            EdgeKind::Administers => "administers",
+            EdgeKind::Controls => "controls",
+            EdgeKind::CreatesCredentialFor => "creates_credential_for",
+            EdgeKind::EscalatesTo => "escalates_to",
+            EdgeKind::Stores => "stores",
+        }
+    }
+
+    /// Words for a person reading a path.
+    pub fn phrase(self) -> &'static str {
+        match self {
+            EdgeKind::AuthenticatesAs => "authenticates as",
+            EdgeKind::MemberOf => "is a member of",
+            EdgeKind::Assumes => "assumes",
+            EdgeKind::Mints => "mints",
+            EdgeKind::ActsAs => "acts as",
+            EdgeKind::ExchangedFor => "is exchanged for",
+            EdgeKind::Granted => "is granted",
+            EdgeKind::Administers => "administers",
+            EdgeKind::Controls => "controls",
+            EdgeKind::CreatesCredentialFor => "creates a credential for",
+            EdgeKind::EscalatesTo => "escalates to",
+            EdgeKind::Stores => "stores",
+        }
+    }
+}
+
+/// Whether an edge holds whatever the request context is, or only under conditions the
+/// analyzer could not decide. The order matters: `Definite < Conditional`, so the weaker of two
+/// is their maximum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reach {
+    Definite,
+    Conditional,
+}
+
+impl Reach {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reach::Definite => "definite",
+            Reach::Conditional => "conditional",
+        }
+    }
+
+    /// The weaker of two: a path is only as definite as its least definite edge.
+    pub fn and(self, other: Reach) -> Reach {
+        self.max(other)
+    }
+}
+
+/// A policy statement that took part in a decision: the snapshot file, a JSON pointer to the
+/// statement inside it, and the policy's name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct StatementRef {
+    pub file: String,
+    pub pointer: String,
+    pub policy: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    /// `allow` or `deny`.
+    pub effect: &'static str,
+}
+
+/// A non-policy record that supports an edge: a key listing, a group list.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct RecordRef {
+    pub file: String,
+    pub pointer: String,
+    pub what: String,
+}
+
+impl RecordRef {
+    pub fn new(
+        file: impl Into<String>,
+        pointer: impl Into<String>,
+        what: impl Into<String>,
+    ) -> Self {
+        RecordRef {
+            file: file.into(),
+            pointer: pointer.into(),
+            what: what.into(),
+        }
+    }
+}
+
+/// A condition the analyzer could not decide, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Undecided {
+    /// The condition key (`sts:ExternalId`) or element that decides it.
+    pub key: String,
+    /// Why it is undecided.
+    pub reason: String,
+}
+
+/// Why an edge exists: the mechanism, the statements that allowed it, what it depends on.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    /// The rule or mechanism, e.g. `sts:AssumeRole (trust names the principal)`.
+    pub mechanism: String,
+    pub statements: Vec<StatementRef>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub records: Vec<RecordRef>,
+    /// What a conditional edge depends on; empty on definite edges.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub undecided: Vec<Undecided>,
+    /// Further facts: session duration limits, partial denies, boundaries that narrow.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl Evidence {
+    pub fn new(mechanism: impl Into<String>) -> Self {
+        Evidence {
+            mechanism: mechanism.into(),
+            ..Evidence::default()
+        }
+    }
+
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+}
+
+/// An edge of the graph.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Edge {
+    pub kind: EdgeKind,
+    pub reach: Reach,
+    pub evidence: Evidence,
+}
+
+impl Edge {
+    /// An edge whose reach follows from its evidence: conditional exactly when something is
+    /// undecided.
+    pub fn new(kind: EdgeKind, evidence: Evidence) -> Self {
+        let reach = if evidence.undecided.is_empty() {
+            Reach::Definite
+        } else {
+            Reach::Conditional
+        };
+        Edge {
+            kind,
+            reach,
+            evidence,
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! The cloud-neutral typed graph every source lowers into and every query runs on.
+//!
+//! Nothing here knows about AWS, GCP or Azure: nodes carry their provider's native id as an
+//! opaque string, and edges carry the evidence the lowering stage recorded.
+
+mod edge;
+mod node;
+mod store;
+
+pub use edge::{Edge, EdgeKind, Evidence, Reach, RecordRef, StatementRef, Undecided};
+pub use node::{Node, NodeKind};
+pub use store::{EdgeId, Graph, NodeId};

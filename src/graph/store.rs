@@ -1,0 +1,204 @@
+use super::{Edge, Node, NodeKind};
+use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableDiGraph};
+use petgraph::visit::EdgeRef;
+use std::collections::HashMap;
+
+/// A node of [`Graph`]. Stays valid when edges or nodes are removed (what-if overlays).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(NodeIndex<u32>);
+
+/// An edge of [`Graph`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EdgeId(EdgeIndex<u32>);
+
+impl NodeId {
+    pub fn index(self) -> usize {
+        self.0.index()
+    }
+}
+
+impl EdgeId {
+    pub fn index(self) -> usize {
+        self.0.index()
+    }
+}
+
+/// The typed reachability graph: a petgraph `StableGraph` plus an index from provider-native
+/// ids and short names to nodes.
+#[derive(Debug, Default)]
+pub struct Graph {
+    inner: StableDiGraph<Node, Edge, u32>,
+    by_key: HashMap<String, NodeId>,
+    /// Lower-cased short names (user or role name, label) to every node that bears them.
+    by_name: HashMap<String, Vec<NodeId>>,
+}
+
+impl Graph {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a node, or returns the existing one with the same key (keys are unique).
+    pub fn add_node(&mut self, node: Node) -> NodeId {
+        if let Some(&id) = self.by_key.get(&node.key) {
+            return id;
+        }
+        let key = node.key.clone();
+        let label = node.label.to_lowercase();
+        let id = NodeId(self.inner.add_node(node));
+        self.by_key.insert(key, id);
+        self.by_name.entry(label).or_default().push(id);
+        id
+    }
+
+    /// Registers another short name a selector may use for a node (`ci-deployer` for a user).
+    pub fn add_alias(&mut self, id: NodeId, name: &str) {
+        let ids = self.by_name.entry(name.to_lowercase()).or_default();
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+
+    pub fn add_edge(&mut self, from: NodeId, to: NodeId, edge: Edge) -> EdgeId {
+        EdgeId(self.inner.add_edge(from.0, to.0, edge))
+    }
+
+    pub fn node(&self, id: NodeId) -> &Node {
+        // Every NodeId is handed out by this graph and nodes are never removed through it.
+        &self.inner[id.0]
+    }
+
+    pub fn node_mut(&mut self, id: NodeId) -> &mut Node {
+        &mut self.inner[id.0]
+    }
+
+    pub fn edge(&self, id: EdgeId) -> &Edge {
+        &self.inner[id.0]
+    }
+
+    /// Source and target of an edge.
+    pub fn endpoints(&self, id: EdgeId) -> (NodeId, NodeId) {
+        match self.inner.edge_endpoints(id.0) {
+            Some((a, b)) => (NodeId(a), NodeId(b)),
+            None => unreachable_edge(id),
+        }
+    }
+
+    pub fn find_key(&self, key: &str) -> Option<NodeId> {
+        self.by_key.get(key).copied()
+    }
+
+    /// Nodes bearing a short name, compared without case.
+    pub fn find_name(&self, name: &str) -> &[NodeId] {
+        self.by_name
+            .get(&name.to_lowercase())
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// Every key and name a selector could have meant, for "did you mean".
+    pub fn selector_candidates(&self) -> impl Iterator<Item = &str> {
+        self.by_key
+            .keys()
+            .map(String::as_str)
+            .chain(self.by_name.keys().map(String::as_str))
+    }
+
+    pub fn node_ids(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.inner.node_indices().map(NodeId)
+    }
+
+    pub fn nodes_of_kind(&self, kind: NodeKind) -> impl Iterator<Item = NodeId> + '_ {
+        self.node_ids()
+            .filter(move |&id| self.node(id).kind == kind)
+    }
+
+    /// Outgoing edges of a node, in insertion order.
+    pub fn out_edges(&self, id: NodeId) -> impl Iterator<Item = (EdgeId, NodeId)> + '_ {
+        let mut edges: Vec<_> = self
+            .inner
+            .edges(id.0)
+            .map(|e| (EdgeId(e.id()), NodeId(e.target())))
+            .collect();
+        // petgraph lists a node's edges newest first; queries want a stable, natural order.
+        edges.sort_unstable_by_key(|(e, _)| *e);
+        edges.into_iter()
+    }
+
+    /// Incoming edges of a node, in insertion order.
+    pub fn in_edges(&self, id: NodeId) -> impl Iterator<Item = (EdgeId, NodeId)> + '_ {
+        let mut edges: Vec<_> = self
+            .inner
+            .edges_directed(id.0, petgraph::Direction::Incoming)
+            .map(|e| (EdgeId(e.id()), NodeId(e.source())))
+            .collect();
+        edges.sort_unstable_by_key(|(e, _)| *e);
+        edges.into_iter()
+    }
+
+    pub fn node_count(&self) -> usize {
+        self.inner.node_count()
+    }
+
+    pub fn edge_count(&self) -> usize {
+        self.inner.edge_count()
+    }
+
+    /// Upper bound of node indices, for dense per-node arrays in queries.
+    pub fn node_bound(&self) -> usize {
+        use petgraph::visit::NodeIndexable;
+        self.inner.node_bound()
+    }
+
+    /// The underlying petgraph, for algorithms and adaptors (filtered views, reversal).
+    pub fn petgraph(&self) -> &StableDiGraph<Node, Edge, u32> {
+        &self.inner
+    }
+}
+
+#[cold]
+fn unreachable_edge(id: EdgeId) -> ! {
+    // An EdgeId is only handed out by `add_edge` and edges are never removed in place.
+    unreachable!("edge {} does not belong to this graph", id.index())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::{EdgeKind, Evidence};
+
+    fn principal(key: &str, label: &str) -> Node {
+        Node::new(NodeKind::Principal, "test", "user", key, label)
+    }
+
+    #[test]
+    fn keys_are_unique() {
+        let mut g = Graph::new();
+        let a = g.add_node(principal("k1", "alice"));
+        let b = g.add_node(principal("k1", "alice again"));
+        assert_eq!(a, b);
+        assert_eq!(g.node_count(), 1);
+    }
+
+    #[test]
+    fn names_are_found_without_case() {
+        let mut g = Graph::new();
+        let a = g.add_node(principal("k1", "Alice"));
+        g.add_alias(a, "alice.admin");
+        assert_eq!(g.find_name("ALICE"), &[a]);
+        assert_eq!(g.find_name("Alice.Admin"), &[a]);
+        assert!(g.find_name("bob").is_empty());
+    }
+
+    #[test]
+    fn out_edges_keep_insertion_order() {
+        let mut g = Graph::new();
+        let a = g.add_node(principal("a", "a"));
+        let b = g.add_node(principal("b", "b"));
+        let c = g.add_node(principal("c", "c"));
+        g.add_edge(a, b, Edge::new(EdgeKind::MemberOf, Evidence::new("x")));
+        g.add_edge(a, c, Edge::new(EdgeKind::MemberOf, Evidence::new("y")));
+        let targets: Vec<_> = g.out_edges(a).map(|(_, t)| t).collect();
+        assert_eq!(targets, vec![b, c]);
+    }
+}

@@ -1,0 +1,13 @@
+//! blastmap: what the holder of a leaked credential can reach, with witness paths.
+//!
+//! The pipeline is `snapshot` (load files) → per-cloud lowering (`aws`) into the cloud-neutral
+//! `graph` → `query` → `report`. See `docs/architecture.md`.
+
+pub mod analysis;
+pub mod aws;
+pub mod cli;
+pub mod graph;
+pub mod query;
+pub mod redact;
+pub mod report;
+pub mod snapshot;

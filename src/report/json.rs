@@ -1,0 +1,164 @@
+//! The JSON wire format, `blastmap.radius.v1`, documented in docs/json-schema.md. These types
+//! are the contract with users' scripts: internal refactors must not change them.
+
+use super::summary::RadiusSummary;
+use crate::graph::{EdgeId, Graph, NodeId, RecordRef, StatementRef, Undecided};
+use serde::Serialize;
+
+pub const RADIUS_SCHEMA: &str = "blastmap.radius.v1";
+
+#[derive(Serialize)]
+pub struct RadiusDoc<'a> {
+    pub schema: &'static str,
+    pub from: NodeRef<'a>,
+    pub admin: &'static str,
+    pub admin_accounts: Vec<AdminAccount<'a>>,
+    pub counts: CountsDoc,
+    pub nodes: Vec<ReachedNode<'a>>,
+    pub missing_sources: Vec<&'a str>,
+    pub missing_source_details: Vec<MissingDoc<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct NodeRef<'a> {
+    pub id: &'a str,
+    pub kind: &'static str,
+    pub class: &'static str,
+    pub label: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+pub struct AdminAccount<'a> {
+    pub account: &'a str,
+    pub reach: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct CountsDoc {
+    pub principals: usize,
+    pub sessions: usize,
+    pub permissions: usize,
+    pub resources: usize,
+    pub credentials: usize,
+}
+
+#[derive(Serialize)]
+pub struct ReachedNode<'a> {
+    #[serde(flatten)]
+    pub node: NodeRef<'a>,
+    pub reach: &'static str,
+    pub hops: usize,
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub attrs: std::collections::BTreeMap<&'static str, &'a str>,
+    pub path: Vec<PathStep<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct PathStep<'a> {
+    pub from: &'a str,
+    pub to: &'a str,
+    pub edge: &'static str,
+    pub reach: &'static str,
+    pub mechanism: &'a str,
+    pub evidence: &'a [StatementRef],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub records: &'a [RecordRef],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub undecided: &'a [Undecided],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub notes: &'a [String],
+}
+
+#[derive(Serialize)]
+pub struct MissingDoc<'a> {
+    pub source: &'a str,
+    pub reason: &'a str,
+    pub may_hide: &'a str,
+}
+
+fn node_ref(graph: &Graph, id: NodeId) -> NodeRef<'_> {
+    let n = graph.node(id);
+    NodeRef {
+        id: &n.key,
+        kind: n.kind.as_str(),
+        class: n.class,
+        label: &n.label,
+        account: n.account.as_deref(),
+    }
+}
+
+fn step(graph: &Graph, edge: EdgeId) -> PathStep<'_> {
+    let (from, to) = graph.endpoints(edge);
+    let e = graph.edge(edge);
+    PathStep {
+        from: &graph.node(from).key,
+        to: &graph.node(to).key,
+        edge: e.kind.as_str(),
+        reach: e.reach.as_str(),
+        mechanism: &e.evidence.mechanism,
+        evidence: &e.evidence.statements,
+        records: &e.evidence.records,
+        undecided: &e.evidence.undecided,
+        notes: &e.evidence.notes,
+    }
+}
+
+pub fn radius_doc<'a>(summary: &'a RadiusSummary<'a>) -> RadiusDoc<'a> {
+    let graph = summary.graph;
+    let counts = summary.counts();
+    RadiusDoc {
+        schema: RADIUS_SCHEMA,
+        from: node_ref(graph, summary.radius.start),
+        admin: summary.admin_reach().map(|r| r.as_str()).unwrap_or("none"),
+        admin_accounts: summary
+            .admin
+            .iter()
+            .map(|&(id, reach)| AdminAccount {
+                account: graph.node(id).account.as_deref().unwrap_or(""),
+                reach: reach.as_str(),
+            })
+            .collect(),
+        counts: CountsDoc {
+            principals: counts.principals,
+            sessions: counts.sessions,
+            permissions: counts.permissions,
+            resources: counts.resources,
+            credentials: counts.credentials,
+        },
+        nodes: summary
+            .radius
+            .reached
+            .iter()
+            .map(|r| ReachedNode {
+                node: node_ref(graph, r.node),
+                reach: r.reach.as_str(),
+                hops: r.path.len(),
+                attrs: graph
+                    .node(r.node)
+                    .attrs
+                    .iter()
+                    .map(|(k, v)| (*k, v.as_str()))
+                    .collect(),
+                path: r.path.iter().map(|&e| step(graph, e)).collect(),
+            })
+            .collect(),
+        missing_sources: summary.missing.iter().map(|m| m.source.as_str()).collect(),
+        missing_source_details: summary
+            .missing
+            .iter()
+            .map(|m| MissingDoc {
+                source: &m.source,
+                reason: &m.reason,
+                may_hide: &m.may_hide,
+            })
+            .collect(),
+    }
+}
+
+pub fn render_radius(summary: &RadiusSummary) -> Result<String, serde_json::Error> {
+    let mut out = serde_json::to_string_pretty(&radius_doc(summary))?;
+    out.push('\n');
+    Ok(out)
+}

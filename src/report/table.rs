@@ -1,0 +1,253 @@
+//! The human report: what a responder reads first, then the table of everything reached.
+
+use super::summary::RadiusSummary;
+use crate::graph::{EdgeId, Graph, NodeId, NodeKind, Reach};
+use std::fmt::Write;
+
+const SECTIONS: [(NodeKind, &str); 5] = [
+    (NodeKind::Principal, "PRINCIPALS"),
+    (NodeKind::Session, "SESSIONS"),
+    (NodeKind::Credential, "CREDENTIALS"),
+    (NodeKind::Resource, "RESOURCES"),
+    (NodeKind::Permission, "PERMISSIONS"),
+];
+
+pub fn render_radius(s: &RadiusSummary) -> String {
+    let g = s.graph;
+    let mut out = String::new();
+    let start = g.node(s.radius.start);
+    let owner = match start.attrs.get("user") {
+        Some(user) => format!(
+            " (user {user}{})",
+            start
+                .account
+                .as_deref()
+                .map(|a| format!(", account {a}"))
+                .unwrap_or_default()
+        ),
+        None => start
+            .account
+            .as_deref()
+            .map(|a| format!(" (account {a})"))
+            .unwrap_or_default(),
+    };
+    let _ = writeln!(out, "Blast radius of {} {}{owner}", start.class, start.key);
+    if let Some(status) = start.attrs.get("status") {
+        let _ = writeln!(out, "Key status when the snapshot was taken: {status}");
+    }
+    out.push('\n');
+
+    match s.admin_reach() {
+        None => {
+            let _ = writeln!(
+                out,
+                "ADMIN: none: no administrator-equivalent control of any account"
+            );
+        }
+        Some(_) => {
+            for &(id, reach) in &s.admin {
+                let account = g.node(id).account.as_deref().unwrap_or("?");
+                let _ = writeln!(
+                    out,
+                    "ADMIN: {}: administrator-equivalent control of account {account}",
+                    reach.as_str()
+                );
+                if let Some(r) = s.radius.get(id) {
+                    let _ = writeln!(out, "  {}", path_line(g, s.radius.start, &r.path));
+                }
+            }
+        }
+    }
+    let c = s.counts();
+    let _ = writeln!(
+        out,
+        "\nReached: {} principals, {} sessions, {} permissions, {} resources, {} credentials",
+        c.principals, c.sessions, c.permissions, c.resources, c.credentials
+    );
+
+    for (kind, title) in SECTIONS {
+        let mut reached: Vec<_> = s
+            .radius
+            .reached
+            .iter()
+            .filter(|r| g.node(r.node).kind == kind)
+            .collect();
+        // Stable: equal hop counts keep the order of discovery.
+        reached.sort_by_key(|r| r.path.len());
+        let rows: Vec<[String; 4]> = reached
+            .into_iter()
+            .map(|r| {
+                let via = r.path.last().map(|&e| via(g, e)).unwrap_or_default();
+                [
+                    r.reach.as_str().to_string(),
+                    r.path.len().to_string(),
+                    truncate(&describe(g, r.node), NAME_WIDTH),
+                    via,
+                ]
+            })
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n{title} ({})", rows.len());
+        table(&mut out, ["REACH", "HOPS", "NAME", "VIA"], &rows);
+    }
+
+    let conditional: Vec<_> = s
+        .radius
+        .reached
+        .iter()
+        .filter(|r| r.reach == Reach::Conditional && g.node(r.node).kind == NodeKind::Principal)
+        .collect();
+    if !conditional.is_empty() {
+        let _ = writeln!(out, "\nCONDITIONAL PRINCIPALS: what decides them");
+        for r in conditional {
+            let _ = writeln!(out, "  {}", g.node(r.node).label);
+            for &e in &r.path {
+                for u in &g.edge(e).evidence.undecided {
+                    let _ = writeln!(out, "    - {}: {}", u.key, u.reason);
+                }
+            }
+        }
+    }
+
+    // Principals reached through control of an account share that account's path, shown
+    // under ADMIN; list only the others in full.
+    let through_control = |path: &[EdgeId]| {
+        path.iter()
+            .any(|&e| g.node(g.endpoints(e).1).kind == NodeKind::AccountControl)
+    };
+    let principals: Vec<_> = s
+        .radius
+        .reached
+        .iter()
+        .filter(|r| g.node(r.node).kind == NodeKind::Principal && !through_control(&r.path))
+        .collect();
+    if !principals.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nWITNESS PATHS (principals not reached through account control)"
+        );
+        for r in principals {
+            let _ = writeln!(
+                out,
+                "  {} [{}]\n    {}",
+                g.node(r.node).label,
+                r.reach.as_str(),
+                path_line(g, s.radius.start, &r.path)
+            );
+        }
+    }
+    let controlled = s
+        .radius
+        .reached
+        .iter()
+        .filter(|r| g.node(r.node).kind == NodeKind::Principal && through_control(&r.path))
+        .count();
+    if controlled > 0 {
+        let _ = writeln!(
+            out,
+            "  ... and {controlled} principals reached through administrator control (path under ADMIN, then `controls`)"
+        );
+    }
+
+    if !s.missing.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nNOT LOOKED AT (missing from the snapshot or not evaluated)"
+        );
+        for m in s.missing {
+            let hide = if m.may_hide.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", m.may_hide)
+            };
+            let _ = writeln!(out, "  {} ({}){hide}", m.source, m.reason);
+        }
+    }
+    out
+}
+
+/// Long permission texts are cut in the table; JSON output keeps them whole.
+const NAME_WIDTH: usize = 96;
+
+fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        text.to_string()
+    } else {
+        let cut: String = text.chars().take(width - 1).collect();
+        format!("{cut}…")
+    }
+}
+
+fn describe(g: &Graph, id: NodeId) -> String {
+    let n = g.node(id);
+    match n.kind {
+        NodeKind::Principal | NodeKind::Session | NodeKind::Credential => {
+            match n.attrs.get("max_duration_secs") {
+                Some(secs) => format!("{} (up to {})", n.label, duration(secs)),
+                None => n.label.clone(),
+            }
+        }
+        _ => n.label.clone(),
+    }
+}
+
+fn duration(secs: &str) -> String {
+    match secs.parse::<u64>() {
+        Ok(s) if s % 3600 == 0 => format!("{} h", s / 3600),
+        Ok(s) => format!("{} min", s / 60),
+        Err(_) => secs.to_string(),
+    }
+}
+
+fn via(g: &Graph, edge: EdgeId) -> String {
+    let (from, _) = g.endpoints(edge);
+    let e = g.edge(edge);
+    format!("{} {}", g.node(from).label, e.kind.phrase())
+}
+
+/// `A -[assumes]-> B -[acts as]-> C`, with conditional steps marked `?`.
+pub fn path_line(g: &Graph, start: NodeId, path: &[EdgeId]) -> String {
+    let mut line = g.node(start).label.clone();
+    for &e in path {
+        let (_, to) = g.endpoints(e);
+        let edge = g.edge(e);
+        let mark = if edge.reach == Reach::Conditional {
+            "?"
+        } else {
+            ""
+        };
+        let _ = write!(
+            line,
+            " -[{}{mark}]-> {}",
+            edge.kind.phrase(),
+            g.node(to).label
+        );
+    }
+    line
+}
+
+fn table<const N: usize>(out: &mut String, header: [&str; N], rows: &[[String; N]]) {
+    let mut widths = header.map(|h| h.chars().count());
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |out: &mut String, cells: Vec<&str>| {
+        let mut text = String::from(" ");
+        for (i, cell) in cells.iter().enumerate() {
+            if i + 1 == N {
+                text.push_str(cell);
+            } else {
+                let _ = write!(text, " {cell:<width$} ", width = widths[i]);
+            }
+        }
+        let _ = writeln!(out, "{}", text.trim_end());
+    };
+    line(out, header.to_vec());
+    for row in rows {
+        line(out, row.iter().map(String::as_str).collect());
+    }
+}
