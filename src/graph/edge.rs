@@ -149,6 +149,9 @@ pub struct Evidence {
     /// Further facts: session duration limits, partial denies, boundaries that narrow.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// For an edge that mints a session: the longest the session can live, in seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_max_secs: Option<u32>,
 }
 
 impl Evidence {

@@ -69,6 +69,8 @@ pub struct PathStep<'a> {
     pub undecided: &'a [Undecided],
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pub notes: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_max_secs: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -102,6 +104,7 @@ fn step(graph: &Graph, edge: EdgeId) -> PathStep<'_> {
         records: &e.evidence.records,
         undecided: &e.evidence.undecided,
         notes: &e.evidence.notes,
+        session_max_secs: e.evidence.session_max_secs,
     }
 }
 

@@ -78,10 +78,21 @@ pub fn render_radius(s: &RadiusSummary) -> String {
             .into_iter()
             .map(|r| {
                 let via = r.path.last().map(|&e| via(g, e)).unwrap_or_default();
+                // A session lives as long as the edge that minted it allows (chaining caps it).
+                let lifetime = r
+                    .path
+                    .last()
+                    .and_then(|&e| g.edge(e).evidence.session_max_secs);
+                let name = match lifetime {
+                    Some(secs) => {
+                        format!("{} (lives up to {})", g.node(r.node).label, duration(secs))
+                    }
+                    None => g.node(r.node).label.clone(),
+                };
                 [
                     r.reach.as_str().to_string(),
                     r.path.len().to_string(),
-                    truncate(&describe(g, r.node), NAME_WIDTH),
+                    truncate(&name, NAME_WIDTH),
                     via,
                 ]
             })
@@ -180,24 +191,11 @@ fn truncate(text: &str, width: usize) -> String {
     }
 }
 
-fn describe(g: &Graph, id: NodeId) -> String {
-    let n = g.node(id);
-    match n.kind {
-        NodeKind::Principal | NodeKind::Session | NodeKind::Credential => {
-            match n.attrs.get("max_duration_secs") {
-                Some(secs) => format!("{} (up to {})", n.label, duration(secs)),
-                None => n.label.clone(),
-            }
-        }
-        _ => n.label.clone(),
-    }
-}
-
-fn duration(secs: &str) -> String {
-    match secs.parse::<u64>() {
-        Ok(s) if s % 3600 == 0 => format!("{} h", s / 3600),
-        Ok(s) => format!("{} min", s / 60),
-        Err(_) => secs.to_string(),
+fn duration(secs: u32) -> String {
+    if secs % 3600 == 0 {
+        format!("{} h", secs / 3600)
+    } else {
+        format!("{} min", secs / 60)
     }
 }
 

@@ -44,7 +44,7 @@ pub fn administers(principal: &Principal, node: NodeId, control: NodeId, graph: 
     if !allow.possible() {
         return;
     }
-    let boundary: Vec<Hit> = principal.boundary.map(|b| all_of(b)).unwrap_or_default();
+    let boundary: Vec<Hit> = principal.boundary.map(all_of).unwrap_or_default();
     let within_boundary = if principal.boundary.is_some() {
         Tri::any(boundary.iter().map(|h| h.value))
     } else {

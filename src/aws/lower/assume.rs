@@ -12,6 +12,9 @@ use crate::aws::policy::{Grant, Hit, Request, Tri, condition, evaluate, statemen
 use crate::graph::{Edge, EdgeKind, Evidence, Graph, Node, NodeId, NodeKind, Undecided};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+/// The longest MaxSessionDuration a role can have; assumed when the snapshot lacks it.
+const ROLE_SESSION_MAX_SECS: u32 = 43_200;
+
 /// Role chaining caps a session at one hour whatever the role's maximum.
 const CHAINED_SESSION_MAX_SECS: u32 = 3_600;
 
@@ -39,11 +42,11 @@ impl<'a> RoleSessions<'a> {
                 let Some(role_node) = graph.find_key(&role.arn) else {
                     continue;
                 };
-                let max = match role.max_session_duration {
-                    Some(secs) => secs.to_string(),
-                    // Between 1 h (the default) and 12 h: plan for the longest.
-                    None => "43200".into(),
-                };
+                // Between 1 h (the default) and 12 h when unknown: plan for the longest.
+                let max = role
+                    .max_session_duration
+                    .unwrap_or(ROLE_SESSION_MAX_SECS)
+                    .to_string();
                 let session = graph.add_node(
                     Node::new(
                         NodeKind::Session,
@@ -89,12 +92,8 @@ impl<'a> RoleSessions<'a> {
                         }
                     }
                 }
-                Some(_) => {
-                    if self.open.last() != Some(&index) {
-                        self.open.push(index);
-                    }
-                }
-                None => {}
+                Some(_) if self.open.last() != Some(&index) => self.open.push(index),
+                _ => {}
             }
         }
     }
@@ -257,7 +256,13 @@ fn decide_assume(principal: &Principal, account: &Account, role: &Role) -> Optio
         notes.push("a deny statement applies unless its conditions are false".to_string());
     }
     let decision = Decision::new(value, &hits, Vec::new());
-    decision.edge(EdgeKind::Assumes, mechanism, notes)
+    let mut edge = decision.edge(EdgeKind::Assumes, mechanism, notes)?;
+    edge.evidence.session_max_secs = Some(if principal.is_user() {
+        role.max_session_duration.unwrap_or(ROLE_SESSION_MAX_SECS)
+    } else {
+        CHAINED_SESSION_MAX_SECS
+    });
+    Some(edge)
 }
 
 fn hours(secs: u32) -> String {

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 pub const PROVIDER: &str = "aws";
 
 /// GetSessionToken and GetFederationToken credentials last at most 36 hours.
-const USER_SESSION_MAX_SECS: u32 = 129_600;
+pub(super) const USER_SESSION_MAX_SECS: u32 = 129_600;
 
 /// Builds the graph of every account in the snapshot. Returns the sources the lowering found
 /// missing on the way (attached policies without a document, keys of unknown users).
@@ -233,8 +233,9 @@ fn user_sessions(
             .in_account(&account.id)
             .with_attr("max_duration_secs", USER_SESSION_MAX_SECS.to_string()),
         );
-        let evidence = Evidence::new("sts:GetSessionToken (no permission needed)")
+        let mut evidence = Evidence::new("sts:GetSessionToken (no permission needed)")
             .note("session token credentials last up to 36 h (12 h by default) and survive deleting the key");
+        evidence.session_max_secs = Some(USER_SESSION_MAX_SECS);
         graph.add_edge(user_node, token, Edge::new(EdgeKind::Mints, evidence));
         graph.add_edge(
             token,
@@ -275,3 +276,6 @@ fn user_sessions(
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,1 @@
+//! Lowering semantics on small hand-built accounts.
