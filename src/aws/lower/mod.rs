@@ -49,17 +49,15 @@ pub fn lower(accounts: &[Account], graph: &mut Graph) -> Vec<MissingSource> {
         controls.insert(&account.id, control);
         let mut user_nodes = HashMap::new();
         for user in &account.users {
-            let id = graph.add_node(
-                Node::new(
-                    NodeKind::Principal,
-                    PROVIDER,
-                    "user",
-                    &user.arn,
-                    format!("user/{}", user.name),
-                )
+            let mut node = Node::new(NodeKind::Principal, PROVIDER, "user", &user.arn, format!("user/{}", user.name))
                 .in_account(&account.id)
-                .with_attr("user_id", &user.id),
-            );
+                .with_attr("user_id", &user.id);
+            if let Some(row) = account.credential_report.as_ref().and_then(|r| r.get(&user.name)) {
+                node = node
+                    .with_attr("console_password", row.has_password().to_string())
+                    .with_attr("mfa", row.has_mfa().to_string());
+            }
+            let id = graph.add_node(node);
             graph.add_alias(id, &user.name);
             graph.add_alias(id, &user.id);
             user_nodes.insert(user.name.as_str(), id);
