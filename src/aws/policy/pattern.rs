@@ -143,7 +143,8 @@ mod tests {
         ));
         assert!(!intersects("s3:*", "iam:*", true));
         assert!(intersects("a?c", "*b*", false));
-        assert!(!intersects("a?c", "*d*", false));
+        assert!(intersects("a?c", "*d*", false), "`?` may stand for `d`");
+        assert!(!intersects("abc", "*d*", false));
     }
 
     #[test]
