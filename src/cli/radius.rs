@@ -23,7 +23,12 @@ pub struct RadiusArgs {
 pub fn run(args: RadiusArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let snapshot = Snapshot::open(&args.snapshot)?;
     let analysis = build(&snapshot);
-    let start = select(&analysis.graph, &args.from)?;
+    let start = select(&analysis.graph, &args.from).map_err(|e| {
+        e.with_hint(crate::aws::hints::unknown_selector(
+            &args.from,
+            &snapshot.aws_accounts,
+        ))
+    })?;
     let reach = radius(&analysis.graph, start);
     let summary = RadiusSummary::new(&analysis.graph, &reach, &analysis.missing);
     let text = match args.format {

@@ -6,10 +6,12 @@ use crate::redact;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SelectError {
-    #[error("no node matches `{selector}`{}", did_you_mean(.suggestions))]
+    #[error("no node matches `{selector}`{}{}", hint.as_deref().map(|h| format!("; {h}")).unwrap_or_default(), did_you_mean(.suggestions))]
     NotFound {
         selector: String,
         suggestions: Vec<String>,
+        /// What the caller knows about why (a source missing from the snapshot).
+        hint: Option<String>,
     },
     #[error("`{selector}` is ambiguous: it names {}; use the full id", .matches.join(" and "))]
     Ambiguous {
@@ -20,6 +22,24 @@ pub enum SelectError {
         "`{selector}` looks like a secret, not an identifier: name the access key by its id (AKIA...)"
     )]
     Secret { selector: String },
+}
+
+impl SelectError {
+    /// Adds what the caller knows about a miss.
+    pub fn with_hint(self, hint: Option<String>) -> Self {
+        match self {
+            SelectError::NotFound {
+                selector,
+                suggestions,
+                ..
+            } => SelectError::NotFound {
+                selector,
+                suggestions,
+                hint,
+            },
+            other => other,
+        }
+    }
 }
 
 fn did_you_mean(suggestions: &[String]) -> String {
@@ -65,6 +85,7 @@ pub fn select(graph: &Graph, selector: &str) -> Result<NodeId, SelectError> {
         [] => Err(SelectError::NotFound {
             selector: selector.to_string(),
             suggestions: suggestions(graph, selector),
+            hint: None,
         }),
         many => Err(SelectError::Ambiguous {
             selector: selector.to_string(),
