@@ -1,1 +1,9 @@
+//! The integration-test binary (`autotests = false`): every module below runs the real
+//! `blastmap` executable or the library on snapshots in `examples/` or built in temp dirs.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+mod bad_input;
 mod cli;
+mod loading;

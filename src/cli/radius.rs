@@ -25,7 +25,7 @@ pub fn run(args: RadiusArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let analysis = build(&snapshot);
     let start = select(&analysis.graph, &args.from).map_err(|e| {
         e.with_hint(crate::aws::hints::unknown_selector(
-            &args.from,
+            args.from.trim(),
             &snapshot.aws_accounts,
         ))
     })?;

@@ -12,8 +12,8 @@ pub struct Reached {
     pub path: Vec<EdgeId>,
 }
 
-/// Everything reachable from one start node, in order of discovery (by hops, then by edge
-/// order), the start excluded.
+/// Everything reachable from one start node, the start excluded, ordered by the length of
+/// its witness path and then by order of discovery.
 #[derive(Debug, Clone)]
 pub struct Radius {
     pub start: NodeId,
@@ -51,8 +51,9 @@ pub fn radius(graph: &Graph, start: NodeId) -> Radius {
             path: tree.path_to(graph, node),
         });
     }
-    // Present definite nodes in their own BFS order within the same hop count: the order of
-    // `any` is by shortest hops overall, which is what a reader scans.
+    // A definite node's witness may be longer than the shortest conditional path that first
+    // found it: order by witness length, keeping discovery order among equals.
+    reached.sort_by_key(|r| r.path.len());
     Radius { start, reached }
 }
 

@@ -279,6 +279,10 @@ fn hours(secs: u32) -> String {
 fn outside_snapshot(principal: &Principal, node: NodeId, roles: &RoleSessions, graph: &mut Graph) {
     let mut patterns = BTreeSet::new();
     for policy in &principal.identity {
+        if policy.missing_document {
+            // A policy the snapshot does not hold may allow sts:AssumeRole on anything.
+            patterns.insert("*".to_string());
+        }
         for statement in &policy.statements {
             if statement.effect != Effect::Allow
                 || !action_matches(&statement.actions, "sts:AssumeRole")

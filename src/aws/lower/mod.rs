@@ -49,10 +49,20 @@ pub fn lower(accounts: &[Account], graph: &mut Graph) -> Vec<MissingSource> {
         controls.insert(&account.id, control);
         let mut user_nodes = HashMap::new();
         for user in &account.users {
-            let mut node = Node::new(NodeKind::Principal, PROVIDER, "user", &user.arn, format!("user/{}", user.name))
-                .in_account(&account.id)
-                .with_attr("user_id", &user.id);
-            if let Some(row) = account.credential_report.as_ref().and_then(|r| r.get(&user.name)) {
+            let mut node = Node::new(
+                NodeKind::Principal,
+                PROVIDER,
+                "user",
+                &user.arn,
+                format!("user/{}", user.name),
+            )
+            .in_account(&account.id)
+            .with_attr("user_id", &user.id);
+            if let Some(row) = account
+                .credential_report
+                .as_ref()
+                .and_then(|r| r.get(&user.name))
+            {
                 node = node
                     .with_attr("console_password", row.has_password().to_string())
                     .with_attr("mfa", row.has_mfa().to_string());

@@ -20,9 +20,9 @@ pub struct Caller {
     pub role_session_of: Option<String>,
 }
 
-/// How a resource-based policy statement names the caller. The order matters: the same
-/// account needs an identity-policy allow for `Account` and `Everyone` grants to roles, not
-/// for `Direct` ones.
+/// How a resource-based policy statement names the caller. Within an account a trust naming
+/// the caller itself needs no identity-policy allow, one naming the account does; a trust
+/// naming everyone is treated like one naming the caller, which can only over-report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Grant {
     /// The statement names the caller's own ARN, unique id or session.
