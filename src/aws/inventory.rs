@@ -220,3 +220,70 @@ impl CredentialReportRow {
         self.mfa_active.as_deref() == Some("true")
     }
 }
+
+/// `aws/organizations.json`: the organisation merged from the organizations CLI outputs.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OrganizationsFile {
+    #[serde(default)]
+    pub roots: Vec<OrgNode>,
+    #[serde(default)]
+    pub organizational_units: Vec<OrgNode>,
+    #[serde(default)]
+    pub accounts: Vec<OrgNode>,
+    #[serde(default)]
+    pub policies: Vec<OrgPolicyEntry>,
+    #[serde(default)]
+    pub management_account_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OrgNode {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub parent_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OrgPolicyEntry {
+    pub policy_summary: OrgPolicySummary,
+    /// The policy document: a JSON string as `describe-policy` prints it, or an object.
+    pub content: Value,
+    #[serde(default)]
+    pub targets: Vec<OrgTarget>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OrgPolicySummary {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(rename = "Type")]
+    pub kind: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OrgTarget {
+    pub target_id: String,
+}
+
+/// `aws/<ACCOUNT_ID>/resource-policies.json`: resource-based policies of resources the
+/// account owns.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ResourcePoliciesFile {
+    pub policies: Vec<ResourcePolicyEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ResourcePolicyEntry {
+    pub resource_arn: String,
+    pub policy: Value,
+}

@@ -1,6 +1,8 @@
 //! Reads one account's files (`aws/<ACCOUNT_ID>/...`) into an [`Account`].
 
-use super::inventory::{AccessKeysFile, AttachedPolicy, CredentialReportRow, Gaad, InlinePolicy};
+use super::inventory::{
+    AccessKeysFile, AttachedPolicy, CredentialReportRow, Gaad, InlinePolicy, ResourcePoliciesFile,
+};
 use super::model::{AccessKey, Account, Group, Role, User};
 use super::policy::document::decode_document;
 use super::policy::{Policy, PolicySource};
@@ -177,6 +179,24 @@ pub fn read_access_keys(account: &mut Account, file: &SourceFile) -> Result<(), 
     Ok(())
 }
 
+/// Reads `resource-policies.json` into the account.
+pub fn read_resource_policies(account: &mut Account, file: &SourceFile) -> Result<(), LoadError> {
+    let bytes = read(file.disk)?;
+    let raw: ResourcePoliciesFile = json::from_slice(file.disk, &bytes)?;
+    let mut policies = Vec::with_capacity(raw.policies.len());
+    for (i, entry) in raw.policies.iter().enumerate() {
+        let policy = parse_policy(
+            file,
+            format!("/Policies/{i}/Policy"),
+            &format!("resource policy of {}", entry.resource_arn),
+            &entry.policy,
+        )?;
+        policies.push((entry.resource_arn.clone(), policy));
+    }
+    account.resource_policies = Some(policies);
+    Ok(())
+}
+
 /// Reads the decoded credential report CSV into the account.
 pub fn read_credential_report(account: &mut Account, file: &SourceFile) -> Result<(), LoadError> {
     let bytes = read(file.disk)?;
@@ -214,7 +234,7 @@ fn source(file: &SourceFile, pointer: String, name: &str) -> PolicySource {
     }
 }
 
-fn parse_policy(
+pub fn parse_policy(
     file: &SourceFile,
     pointer: String,
     name: &str,

@@ -6,4 +6,6 @@ pub mod inventory;
 pub mod load;
 pub mod lower;
 pub mod model;
+pub mod organization;
 pub mod policy;
+pub mod principal;

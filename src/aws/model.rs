@@ -18,6 +18,9 @@ pub struct Account {
     /// Credential report rows by user name; `None` when the report is not in the snapshot.
     pub credential_report: Option<HashMap<String, CredentialReportRow>>,
     pub has_access_keys: bool,
+    /// Resource-based policies of the account's resources by ARN; `None` when the snapshot
+    /// does not hold them.
+    pub resource_policies: Option<Vec<(String, Policy)>>,
 }
 
 #[derive(Debug)]

@@ -10,6 +10,7 @@ pub use manifest::{Manifest, MissingSource};
 
 use crate::aws::load::{self as aws_load, SourceFile};
 use crate::aws::model::Account;
+use crate::aws::organization::Organization;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -19,6 +20,8 @@ pub struct Snapshot {
     pub root: PathBuf,
     pub manifest: Option<Manifest>,
     pub aws_accounts: Vec<Account>,
+    /// The AWS organisation with its SCPs and RCPs, when the snapshot has it.
+    pub organization: Option<Organization>,
     /// Sources absent from the snapshot and what their absence may hide.
     pub missing: Vec<MissingSource>,
 }
@@ -68,12 +71,13 @@ impl Snapshot {
                 REPORT_HIDE,
             ),
         ];
-        missing.extend(organization_sources(None));
+        missing.push(organization_missing());
         missing.push(resource_policies(&id, "not in a single-file snapshot"));
         Ok(Snapshot {
             root: path.to_path_buf(),
             manifest: None,
             aws_accounts: vec![account],
+            organization: None,
             missing,
         })
     }
@@ -131,13 +135,16 @@ impl Snapshot {
                     MissingSource::new(rel("credential-report.csv"), "file absent", REPORT_HIDE),
                 );
             }
-            // Resource policies are not evaluated yet, whether or not the file is present.
-            let reason = if dir.join("resource-policies.json").is_file() {
-                "present but not evaluated by this version"
+            let policies_path = dir.join("resource-policies.json");
+            if policies_path.is_file() {
+                let file = SourceFile {
+                    disk: &policies_path,
+                    relative: Arc::from(rel("resource-policies.json").as_str()),
+                };
+                aws_load::read_resource_policies(&mut account, &file)?;
             } else {
-                "file absent"
-            };
-            push_missing(&mut missing, resource_policies(&id, reason));
+                push_missing(&mut missing, resource_policies(&id, "file absent"));
+            }
             accounts.push(account);
         }
         if accounts.is_empty() {
@@ -145,14 +152,22 @@ impl Snapshot {
                 path: root.to_path_buf(),
             });
         }
-        let org = root.join("aws").join("organizations.json");
-        for source in organization_sources(Some(org.is_file())) {
-            push_missing(&mut missing, source);
-        }
+        let org_path = root.join("aws").join("organizations.json");
+        let organization = if org_path.is_file() {
+            let file = SourceFile {
+                disk: &org_path,
+                relative: Arc::from("aws/organizations.json"),
+            };
+            Some(Organization::read(&file)?)
+        } else {
+            push_missing(&mut missing, organization_missing());
+            None
+        };
         Ok(Snapshot {
             root: root.to_path_buf(),
             manifest,
             aws_accounts: accounts,
+            organization,
             missing,
         })
     }
@@ -166,21 +181,17 @@ fn resource_policies(account: &str, reason: &str) -> MissingSource {
     MissingSource::new(
         format!("aws/{account}/resource-policies.json"),
         reason,
-        "resource-based policies (S3, KMS, Secrets Manager, Lambda, SQS, SNS) are not evaluated: resources and cross-account access they grant are not shown",
+        "resource-based policies (S3, KMS, Secrets Manager, Lambda, SQS, SNS) of this account are unknown: access they grant is kept as conditional, and its resources are not listed",
     )
 }
 
-/// SCPs and RCPs are not evaluated yet: without them reach is over-reported, never under.
-fn organization_sources(present: Option<bool>) -> Vec<MissingSource> {
-    let reason = match present {
-        Some(true) => "present but not evaluated by this version",
-        _ => "file absent",
-    };
-    vec![MissingSource::new(
+/// Without the organisation no SCP or RCP is applied: reach is over-reported, never under.
+fn organization_missing() -> MissingSource {
+    MissingSource::new(
         "aws/organizations.json",
-        reason,
+        "file absent",
         "service and resource control policies are not applied: reach an SCP or RCP would deny is still reported",
-    )]
+    )
 }
 
 fn push_missing(missing: &mut Vec<MissingSource>, source: MissingSource) {

@@ -2,7 +2,6 @@
 //! resource, within the permission boundary, not cut by a deny on IAM.
 
 use super::decide::Decision;
-use super::principals::Principal;
 use crate::aws::model::Account;
 use crate::aws::policy::document::{Actions, Effect, Resources};
 use crate::aws::policy::eval::{missing_document_hit, statement_ref};
@@ -11,6 +10,7 @@ use crate::aws::policy::shape::{
     resources_intersect,
 };
 use crate::aws::policy::{Hit, Policy, Tri, condition};
+use crate::aws::principal::Principal;
 use crate::graph::{Edge, EdgeKind, Evidence, Graph, NodeId, Undecided};
 
 /// Adds `principal → account control` when its effective permissions allow `*` on `*`.

@@ -4,11 +4,11 @@
 
 use super::PROVIDER;
 use super::decide::{Decision, may_on_pattern};
-use super::principals::Principal;
 use crate::aws::model::{Account, Role};
 use crate::aws::policy::document::{Effect, PrincipalSet, Principals, Resources};
 use crate::aws::policy::eval::action_matches;
 use crate::aws::policy::{Grant, Hit, Request, Tri, condition, evaluate, statement_ref};
+use crate::aws::principal::Principal;
 use crate::graph::{Edge, EdgeKind, Evidence, Graph, Node, NodeId, NodeKind, Undecided};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -179,6 +179,8 @@ fn decide_assume(principal: &Principal, account: &Account, role: &Role) -> Optio
         .or(trusted.deny())
         .or(boundary.as_ref().map(|b| b.deny()).unwrap_or(Tri::False));
     let direct = trusted.allow_where(|g| matches!(g, Some(Grant::Direct | Grant::Everyone)));
+    // A trust naming the role session itself is not limited by the caller's boundary.
+    let session = trusted.allow_where(|g| g == Some(Grant::Session));
     let by_account = trusted.allow_where(|g| g == Some(Grant::Account));
     let id_allow = identity.allow();
     let bd_allow = boundary.as_ref().map(|b| b.allow()).unwrap_or(Tri::True);
@@ -191,7 +193,7 @@ fn decide_assume(principal: &Principal, account: &Account, role: &Role) -> Optio
         let direct_ok = if principal.is_user() {
             direct
         } else {
-            direct.and(bd_allow)
+            direct.and(bd_allow).or(session)
         };
         let via_account = by_account.and(id_allow).and(bd_allow);
         let mechanism = if direct_ok.possible() {

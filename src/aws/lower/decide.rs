@@ -1,11 +1,11 @@
 //! Decisions with their evidence: a three-valued result, the statements that made it, and
 //! what it depends on when undecided.
 
-use super::principals::Principal;
 use crate::aws::policy::document::{Effect, Resources};
 use crate::aws::policy::eval::{action_matches, missing_document_hit, statement_ref};
 use crate::aws::policy::shape::{resources_cover, resources_intersect};
 use crate::aws::policy::{Hit, Policy, Tri, condition};
+use crate::aws::principal::Principal;
 use crate::graph::{Edge, EdgeKind, Evidence, StatementRef, Undecided};
 
 #[derive(Debug, Clone)]

@@ -5,13 +5,12 @@ mod admin;
 mod assume;
 mod decide;
 mod permissions;
-mod principals;
 
 use crate::aws::inventory::KeyStatus;
 use crate::aws::model::Account;
+use crate::aws::principal::{PolicyBook, Principal};
 use crate::graph::{Edge, EdgeKind, Evidence, Graph, Node, NodeId, NodeKind, RecordRef, Undecided};
 use crate::snapshot::MissingSource;
-use principals::{PolicyBook, Principal};
 use std::collections::HashMap;
 
 pub const PROVIDER: &str = "aws";

@@ -2,7 +2,6 @@
 //! on resource pattern, with its conditions), after denies and the permission boundary.
 
 use super::PROVIDER;
-use super::principals::Principal;
 use crate::aws::policy::document::{Actions, Clause, Effect, Resources, Statement};
 use crate::aws::policy::eval::{missing_document_hit, statement_ref};
 use crate::aws::policy::shape::{
@@ -10,6 +9,7 @@ use crate::aws::policy::shape::{
 };
 use crate::aws::policy::variables::{Resolved, resolve};
 use crate::aws::policy::{Context, Policy, Tri, condition};
+use crate::aws::principal::Principal;
 use crate::graph::{Edge, EdgeKind, Evidence, Graph, Node, NodeId, NodeKind, Undecided};
 
 pub fn granted(principal: &Principal, node: NodeId, graph: &mut Graph) {

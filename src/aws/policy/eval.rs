@@ -18,6 +18,8 @@ pub struct Caller {
     pub unique_id: Option<String>,
     /// Set when the caller is a session of this role (role chaining).
     pub role_session_of: Option<String>,
+    /// Whether the caller has a permission boundary (it changes what `NotPrincipal` does).
+    pub has_boundary: bool,
 }
 
 /// How a resource-based policy statement names the caller. Within an account a trust naming
@@ -25,8 +27,10 @@ pub struct Caller {
 /// naming everyone is treated like one naming the caller, which can only over-report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Grant {
-    /// The statement names the caller's own ARN, unique id or session.
+    /// The statement names the caller's own ARN or unique id (for a role session: the role).
     Direct,
+    /// The statement names the caller's role session (`arn:aws:sts::ACCOUNT:assumed-role/R/S`).
+    Session,
     /// The statement names the caller's account (`arn:aws:iam::ACCOUNT:root` or the bare id).
     Account,
     /// The statement names everyone (`*`), or everyone but some (`NotPrincipal`).
@@ -137,10 +141,20 @@ pub fn statement_ref(policy: &Policy, statement: &Statement) -> StatementRef {
 fn evaluate_statement(policy: &Policy, statement: &Statement, request: &Request) -> Option<Hit> {
     let mut undecided = Vec::new();
     let (principal, grant) = match (&statement.principal, request.caller) {
-        (Some(principals), Some(caller)) => match principal_matches(principals, caller) {
-            Some(grant) => (Tri::True, Some(grant)),
-            None => return None,
-        },
+        (Some(principals), Some(caller)) => {
+            match principal_matches(principals, caller, statement.effect) {
+                (Tri::False, _) => return None,
+                (value, grant) => {
+                    if value == Tri::Unknown {
+                        undecided.push(Undecided {
+                        key: "NotPrincipal".into(),
+                        reason: "the statement's NotPrincipal names the caller only in part (its account, role or session); AWS may match any of them".into(),
+                    });
+                    }
+                    (value, Some(grant))
+                }
+            }
+        }
         // A principal element only means something in a resource-based policy.
         (Some(_), None) | (None, _) => (Tri::True, None),
     };
@@ -212,15 +226,45 @@ fn resource_matches(resources: &Resources, resource: &str, ctx: &Context) -> (Tr
     (result, undecided)
 }
 
-/// How a `Principal`/`NotPrincipal` element names the caller, if it does.
-fn principal_matches(principals: &Principals, caller: &Caller) -> Option<Grant> {
+/// Whether a `Principal`/`NotPrincipal` element applies to the caller, and how it names it.
+fn principal_matches(principals: &Principals, caller: &Caller, effect: Effect) -> (Tri, Grant) {
     match principals {
-        Principals::Only(set) => names(set, caller),
-        // Everyone but the listed principals.
-        Principals::AllBut(set) => match names(set, caller) {
-            Some(_) => None,
-            None => Some(Grant::Everyone),
+        Principals::Only(set) => match names(set, caller) {
+            Some(grant) => (Tri::True, grant),
+            None => (Tri::False, Grant::Everyone),
         },
+        Principals::AllBut(set) => (not_principal_applies(set, caller, effect), Grant::Everyone),
+    }
+}
+
+/// `NotPrincipal` applies to everyone it does not name. AWS may check a request at every level
+/// of its principal (account, then role, then session; or account, then user), so a caller
+/// is certainly excluded only when every level is named, and certainly not excluded when
+/// none is. A deny with `NotPrincipal` always applies to a principal with a permission
+/// boundary (IAM User Guide, "Permissions boundaries").
+fn not_principal_applies(set: &PrincipalSet, caller: &Caller, effect: Effect) -> Tri {
+    if set.everyone {
+        return Tri::False;
+    }
+    if effect == Effect::Deny && caller.has_boundary {
+        return Tri::True;
+    }
+    let grants: Vec<Grant> = set
+        .aws
+        .iter()
+        .filter_map(|name| aws_principal_names(name, caller))
+        .collect();
+    let account = grants.contains(&Grant::Account);
+    let levels_named = match &caller.role_session_of {
+        Some(_) => account && grants.contains(&Grant::Session) && grants.contains(&Grant::Direct),
+        None => account && grants.contains(&Grant::Direct),
+    };
+    if levels_named {
+        Tri::False
+    } else if grants.is_empty() {
+        Tri::True
+    } else {
+        Tri::Unknown
     }
 }
 
@@ -262,8 +306,11 @@ fn aws_principal_names(name: &str, caller: &Caller) -> Option<Grant> {
         {
             let short = role_name.rsplit('/').next().unwrap_or(role_name);
             let prefix = format!("arn:aws:sts::{account}:assumed-role/{short}/");
-            if name.len() > prefix.len() && name[..prefix.len()].eq_ignore_ascii_case(&prefix) {
-                return Some(Grant::Direct);
+            if name.len() > prefix.len()
+                && name.is_char_boundary(prefix.len())
+                && name[..prefix.len()].eq_ignore_ascii_case(&prefix)
+            {
+                return Some(Grant::Session);
             }
         }
     }
@@ -295,6 +342,7 @@ mod tests {
             account: "111122223333".into(),
             unique_id: Some("AIDAEXAMPLE".into()),
             role_session_of: None,
+            has_boundary: false,
         }
     }
 
@@ -391,6 +439,7 @@ mod tests {
             account: "111122223333".into(),
             unique_id: None,
             role_session_of: Some("arn:aws:iam::111122223333:role/ops/build".into()),
+            has_boundary: false,
         };
         let req = Request {
             action: "sts:AssumeRole",
@@ -404,7 +453,7 @@ mod tests {
         );
         assert_eq!(
             evaluate([&p], &req).allows.first().and_then(|h| h.grant),
-            Some(Grant::Direct)
+            Some(Grant::Session)
         );
     }
 

@@ -142,6 +142,7 @@ impl<'a> Principal<'a> {
                 account: account.id.clone(),
                 unique_id: Some(user.id.clone()),
                 role_session_of: None,
+                has_boundary: user.boundary.is_some(),
             },
         }
     }
@@ -182,6 +183,7 @@ impl<'a> Principal<'a> {
                 account: account.id.clone(),
                 unique_id: Some(role.id.clone()),
                 role_session_of: Some(role.arn.clone()),
+                has_boundary: role.boundary.is_some(),
             },
         }
     }
