@@ -13,6 +13,10 @@ pub struct Analysis {
 pub fn build(snapshot: &Snapshot) -> Analysis {
     let mut graph = Graph::new();
     let mut missing = snapshot.missing.clone();
-    missing.extend(crate::aws::lower::lower(&snapshot.aws_accounts, &mut graph));
+    missing.extend(crate::aws::lower::lower(
+        &snapshot.aws_accounts,
+        snapshot.organization.as_ref(),
+        &mut graph,
+    ));
     Analysis { graph, missing }
 }

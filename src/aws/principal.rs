@@ -88,6 +88,11 @@ impl<'a> Principal<'a> {
         }
     }
 
+    /// Service-linked roles are exempt from SCPs and RCPs.
+    pub fn is_service_linked(&self) -> bool {
+        matches!(self.entity, Entity::Role(r) if r.is_service_linked())
+    }
+
     pub fn is_user(&self) -> bool {
         matches!(self.entity, Entity::User(_))
     }

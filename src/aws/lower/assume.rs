@@ -4,10 +4,11 @@
 
 use super::PROVIDER;
 use super::decide::{Decision, may_on_pattern};
+use crate::aws::authz::Authorizer;
 use crate::aws::model::{Account, Role};
 use crate::aws::policy::document::{Effect, PrincipalSet, Principals, Resources};
 use crate::aws::policy::eval::action_matches;
-use crate::aws::policy::{Grant, Hit, Request, Tri, condition, evaluate, statement_ref};
+use crate::aws::policy::{Tri, condition, statement_ref};
 use crate::aws::principal::Principal;
 use crate::graph::{Edge, EdgeKind, Evidence, Graph, Node, NodeId, NodeKind, Undecided};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -140,102 +141,53 @@ fn index_key(name: &str) -> String {
 }
 
 /// `principal` assumes every role whose trust and its own policies allow it.
-pub fn assume_edges(principal: &Principal, node: NodeId, roles: &RoleSessions, graph: &mut Graph) {
+pub fn assume_edges(
+    principal: &Principal,
+    node: NodeId,
+    roles: &RoleSessions,
+    authz: &Authorizer,
+    graph: &mut Graph,
+) {
     for index in roles.candidates(principal) {
         let (account, role, session) = roles.roles[index];
         if role.arn == principal.arn() {
             // A role may trust itself; assuming it adds nothing to what its session reaches.
             continue;
         }
-        if let Some(edge) = decide_assume(principal, account, role) {
+        let _ = account;
+        if let Some(edge) = decide_assume(authz, principal, role) {
             graph.add_edge(node, session, edge);
         }
     }
     outside_snapshot(principal, node, roles, graph);
 }
 
-fn decide_assume(principal: &Principal, account: &Account, role: &Role) -> Option<Edge> {
-    let trust = role.trust.as_ref()?;
-    if role.is_service_linked() {
+fn decide_assume(authz: &Authorizer, principal: &Principal, role: &Role) -> Option<Edge> {
+    if role.is_service_linked() || role.trust.is_none() {
         return None;
     }
-    let ctx = &principal.context;
-    let identity_request = Request {
-        action: "sts:AssumeRole",
-        resource: &role.arn,
-        caller: None,
-        context: ctx,
-    };
-    let identity = evaluate(principal.identity.iter().copied(), &identity_request);
-    let boundary = principal.boundary.map(|b| evaluate([b], &identity_request));
-    let trust_request = Request {
-        caller: Some(&principal.caller),
-        ..identity_request
-    };
-    let trusted = evaluate([trust], &trust_request);
-
-    let deny = identity
-        .deny()
-        .or(trusted.deny())
-        .or(boundary.as_ref().map(|b| b.deny()).unwrap_or(Tri::False));
-    let direct = trusted.allow_where(|g| matches!(g, Some(Grant::Direct | Grant::Everyone)));
-    // A trust naming the role session itself is not limited by the caller's boundary.
-    let session = trusted.allow_where(|g| g == Some(Grant::Session));
-    let by_account = trusted.allow_where(|g| g == Some(Grant::Account));
-    let id_allow = identity.allow();
-    let bd_allow = boundary.as_ref().map(|b| b.allow()).unwrap_or(Tri::True);
-    let same_account = principal.account.id == account.id;
-
-    // Within an account a trust naming the principal itself needs no identity-policy allow;
-    // for a role the permission boundary still applies. A trust naming the account delegates
-    // to identity policies. Across accounts both sides must allow.
-    let (allowed, mechanism, identity_used) = if same_account {
-        let direct_ok = if principal.is_user() {
-            direct
-        } else {
-            direct.and(bd_allow).or(session)
-        };
-        let via_account = by_account.and(id_allow).and(bd_allow);
-        let mechanism = if direct_ok.possible() {
-            format!(
-                "sts:AssumeRole: the trust policy of role/{} names the {}",
-                role.name,
-                if principal.is_user() { "user" } else { "role" }
-            )
-        } else {
-            format!(
-                "sts:AssumeRole: the trust policy of role/{} trusts account {} and an identity policy allows it",
-                role.name, account.id
-            )
-        };
-        (direct_ok.or(via_account), mechanism, !direct_ok.possible())
-    } else {
-        let mechanism = format!(
-            "sts:AssumeRole across accounts: the trust policy of role/{} and an identity policy of the caller allow it",
+    let decision = authz.decide(principal, "sts:AssumeRole", &role.arn, None);
+    if !decision.value.possible() {
+        return None;
+    }
+    let identity_used = decision.resource_names_caller != Tri::True;
+    let mechanism = if principal.account.id != role.arn.split(':').nth(4).unwrap_or_default() {
+        format!(
+            "sts:AssumeRole across accounts: the trust policy of role/{} and the caller's identity policies allow it",
             role.name
-        );
-        (trusted.allow().and(id_allow).and(bd_allow), mechanism, true)
+        )
+    } else if identity_used {
+        format!(
+            "sts:AssumeRole: the trust policy of role/{} trusts account {} and the caller's identity policies allow it",
+            role.name, principal.account.id
+        )
+    } else {
+        format!(
+            "sts:AssumeRole: the trust policy of role/{} names the {}",
+            role.name,
+            if principal.is_user() { "user" } else { "role" }
+        )
     };
-    let value = allowed.and(deny.not());
-    if !value.possible() {
-        return None;
-    }
-
-    let mut hits: Vec<&Hit> = trusted.allows.iter().collect();
-    if identity_used {
-        hits.extend(&identity.allows);
-    }
-    if let Some(b) = &boundary {
-        hits.extend(&b.allows);
-    }
-    let undecided_denies: Vec<&Hit> = identity
-        .denies
-        .iter()
-        .chain(&trusted.denies)
-        .chain(boundary.iter().flat_map(|b| &b.denies))
-        .filter(|h| h.value == Tri::Unknown)
-        .collect();
-    hits.extend(&undecided_denies);
     let mut notes = Vec::new();
     if principal.is_user() {
         notes.push(match role.max_session_duration {
@@ -254,17 +206,26 @@ fn decide_assume(principal: &Principal, account: &Account, role: &Role) -> Optio
             hours(CHAINED_SESSION_MAX_SECS)
         ));
     }
-    if !undecided_denies.is_empty() {
+    let mut evidence = Evidence::new(mechanism);
+    evidence.statements = decision.allowed_by;
+    if decision.value == Tri::Unknown && !decision.denied_by.is_empty() {
         notes.push("a deny statement applies unless its conditions are false".to_string());
+        evidence.statements.extend(decision.denied_by);
     }
-    let decision = Decision::new(value, &hits, Vec::new());
-    let mut edge = decision.edge(EdgeKind::Assumes, mechanism, notes)?;
-    edge.evidence.session_max_secs = Some(if principal.is_user() {
+    evidence.undecided = decision.undecided;
+    if decision.value == Tri::Unknown && evidence.undecided.is_empty() {
+        evidence.undecided.push(Undecided {
+            key: "policy".into(),
+            reason: "the policies involved could not be fully decided".into(),
+        });
+    }
+    evidence.notes = notes;
+    evidence.session_max_secs = Some(if principal.is_user() {
         role.max_session_duration.unwrap_or(ROLE_SESSION_MAX_SECS)
     } else {
         CHAINED_SESSION_MAX_SECS
     });
-    Some(edge)
+    Some(Edge::new(EdgeKind::Assumes, evidence))
 }
 
 fn hours(secs: u32) -> String {

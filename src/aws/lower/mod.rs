@@ -6,8 +6,10 @@ mod assume;
 mod decide;
 mod permissions;
 
+use crate::aws::authz::Authorizer;
 use crate::aws::inventory::KeyStatus;
 use crate::aws::model::Account;
+use crate::aws::organization::Organization;
 use crate::aws::principal::{PolicyBook, Principal};
 use crate::graph::{Edge, EdgeKind, Evidence, Graph, Node, NodeId, NodeKind, RecordRef, Undecided};
 use crate::snapshot::MissingSource;
@@ -20,7 +22,12 @@ pub(super) const USER_SESSION_MAX_SECS: u32 = 129_600;
 
 /// Builds the graph of every account in the snapshot. Returns the sources the lowering found
 /// missing on the way (attached policies without a document, keys of unknown users).
-pub fn lower(accounts: &[Account], graph: &mut Graph) -> Vec<MissingSource> {
+pub fn lower(
+    accounts: &[Account],
+    organization: Option<&Organization>,
+    graph: &mut Graph,
+) -> Vec<MissingSource> {
+    let authz = Authorizer::new(accounts, organization);
     let book = PolicyBook::new(accounts);
     let mut missing = Vec::new();
     for (account, arn) in book.missing() {
@@ -112,7 +119,7 @@ pub fn lower(accounts: &[Account], graph: &mut Graph) -> Vec<MissingSource> {
 
     let roles = assume::RoleSessions::create(accounts, graph);
     for (principal, node) in &principals {
-        assume::assume_edges(principal, *node, &roles, graph);
+        assume::assume_edges(principal, *node, &roles, &authz, graph);
     }
     assume::external_trusts(&roles, graph);
     for (principal, node) in &principals {

@@ -207,7 +207,7 @@ fn add_key(account: &mut Account, id: &str, user: &str, status: KeyStatus) {
 
 fn build(accounts: &[Account]) -> (Graph, Vec<MissingSource>) {
     let mut graph = Graph::new();
-    let missing = lower(accounts, &mut graph);
+    let missing = lower(accounts, None, &mut graph);
     (graph, missing)
 }
 

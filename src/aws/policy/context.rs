@@ -54,6 +54,21 @@ impl Context {
         self
     }
 
+    /// Forgets what is known about a key: it becomes unknown.
+    pub fn unset(&mut self, key: &str) -> &mut Self {
+        self.keys.remove(&key.to_lowercase());
+        self
+    }
+
+    /// Takes every key `other` knows, overriding what this context knew.
+    pub fn merge_from(&mut self, other: &Context) -> &mut Self {
+        for (k, v) in &other.keys {
+            self.keys.insert(k.clone(), v.clone());
+        }
+        self.complete.extend(other.complete.iter().cloned());
+        self
+    }
+
     /// Declares that every key under `prefix` that the request carries has been set.
     pub fn set_complete_prefix(&mut self, prefix: &str) -> &mut Self {
         self.complete.push(prefix.to_lowercase());

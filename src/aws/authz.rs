@@ -1,0 +1,475 @@
+//! The complete decision for one request, as AWS documents its policy evaluation logic:
+//! explicit deny anywhere wins; RCPs and SCPs must allow at every level; a resource-based
+//! policy or the identity policies allow (both across accounts; role trust and KMS key
+//! policies must allow in any case); permission boundaries and session policies limit.
+//! Every step is three-valued, so an undecidable condition yields `conditional`, never a
+//! guess.
+
+use super::model::{Account, Role};
+use super::organization::{ControlKind, Organization};
+use super::policy::{Grant, Hit, Policy, Request, Tri, Verdict, evaluate};
+use super::principal::Principal;
+use crate::graph::{StatementRef, Undecided};
+use std::collections::HashMap;
+
+/// Services whose resources RCPs govern (AWS Organizations User Guide, "Resource control
+/// policies"). Kept to the documented list: applying an RCP where AWS does not could hide reach.
+const RCP_SERVICES: &[&str] = &["s3", "sts", "kms", "sqs", "secretsmanager"];
+
+/// Services whose resources can carry a resource-based policy. For others the absence of a
+/// policy is certain; for these it is only certain when the owner's policies were collected.
+const RESOURCE_POLICY_SERVICES: &[&str] = &[
+    "s3",
+    "kms",
+    "secretsmanager",
+    "sqs",
+    "sns",
+    "lambda",
+    "ecr",
+    "glacier",
+    "es",
+    "backup",
+    "events",
+    "logs",
+    "codeartifact",
+    "execute-api",
+    "dynamodb",
+    "kinesis",
+    "elasticfilesystem",
+    "sts",
+];
+
+/// One step of a decision, for people.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Step {
+    pub stage: &'static str,
+    pub outcome: &'static str,
+    pub detail: String,
+}
+
+/// The answer to "may this principal do this action on this resource?".
+#[derive(Debug, Clone)]
+pub struct Decision {
+    /// True: allowed; False: denied; Unknown: depends on `undecided`.
+    pub value: Tri,
+    /// Whether an explicit deny certainly applies.
+    pub explicit_deny: bool,
+    pub allowed_by: Vec<StatementRef>,
+    pub denied_by: Vec<StatementRef>,
+    pub undecided: Vec<Undecided>,
+    pub steps: Vec<Step>,
+    /// Whether the resource-based policy (a trust policy) names the caller itself rather
+    /// than its account.
+    pub resource_names_caller: Tri,
+}
+
+/// What the snapshot says about a resource's resource-based policy.
+enum ResourcePolicy<'a> {
+    Found(&'a Policy),
+    /// Certainly none (an IAM user, a resource type without policies, or a collected account
+    /// that lists none for it).
+    None,
+    /// Not in the snapshot: it may grant anything.
+    Unknown(String),
+}
+
+pub struct Authorizer<'a> {
+    accounts: &'a [Account],
+    organization: Option<&'a Organization>,
+    by_arn: HashMap<&'a str, (&'a Account, &'a Policy)>,
+}
+
+impl<'a> Authorizer<'a> {
+    pub fn new(accounts: &'a [Account], organization: Option<&'a Organization>) -> Self {
+        let mut by_arn = HashMap::new();
+        for account in accounts {
+            for (arn, policy) in account.resource_policies.iter().flatten() {
+                by_arn.insert(arn.as_str(), (account, policy));
+            }
+        }
+        Authorizer {
+            accounts,
+            organization,
+            by_arn,
+        }
+    }
+
+    /// The account that owns a resource: the ARN's account field; for S3 (whose ARNs have
+    /// none) the account whose resource policies list the bucket; otherwise the caller's own,
+    /// the choice that can only widen what is allowed.
+    fn owner<'r>(&self, resource: &'r str, caller_account: &'r str) -> (String, bool) {
+        let parts: Vec<&str> = resource.splitn(6, ':').collect();
+        if let Some(account) = parts
+            .get(4)
+            .filter(|a| !a.is_empty() && a.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return (account.to_string(), true);
+        }
+        if let Some((account, _)) = self.by_arn.get(policy_holder(resource).as_str()) {
+            return (account.id.clone(), true);
+        }
+        (caller_account.to_string(), false)
+    }
+
+    fn role(&self, arn: &str) -> Option<&'a Role> {
+        self.accounts
+            .iter()
+            .flat_map(|a| &a.roles)
+            .find(|r| r.arn == arn)
+    }
+
+    fn resource_policy(&self, action: &str, resource: &str, owner: &str) -> ResourcePolicy<'a> {
+        if is_role_arn(resource) && action.to_lowercase().starts_with("sts:") {
+            return match self.role(resource) {
+                Some(role) => match &role.trust {
+                    Some(trust) => ResourcePolicy::Found(trust),
+                    None => ResourcePolicy::None,
+                },
+                None if self.accounts.iter().any(|a| a.id == owner) => ResourcePolicy::None,
+                None => ResourcePolicy::Unknown(format!(
+                    "the trust policy of `{resource}` is not in the snapshot (account {owner})"
+                )),
+            };
+        }
+        if let Some((_, policy)) = self.by_arn.get(policy_holder(resource).as_str()) {
+            return ResourcePolicy::Found(policy);
+        }
+        let service = resource.split(':').nth(2).unwrap_or("");
+        if !RESOURCE_POLICY_SERVICES.contains(&service) || resource == "*" {
+            return ResourcePolicy::None;
+        }
+        match self.accounts.iter().find(|a| a.id == owner) {
+            Some(account) if account.resource_policies.is_some() => ResourcePolicy::None,
+            _ => ResourcePolicy::Unknown(format!(
+                "resource policies of account {owner} are not in the snapshot"
+            )),
+        }
+    }
+
+    /// Control-policy levels that apply, or `None` when none do.
+    fn control_levels(
+        &self,
+        kind: ControlKind,
+        account: &str,
+    ) -> Option<Vec<(String, Vec<&'a Policy>)>> {
+        let org = self.organization?;
+        if !org.has(kind) || org.management_account.as_deref() == Some(account) {
+            return None;
+        }
+        let levels = org.levels(account, kind)?;
+        Some(
+            levels
+                .into_iter()
+                .map(|l| (l.target.to_string(), l.policies))
+                .collect(),
+        )
+    }
+
+    /// Decides `principal` performing `action` on `resource`, in the principal's request
+    /// context, optionally within a session policy.
+    pub fn decide(
+        &self,
+        principal: &Principal,
+        action: &str,
+        resource: &str,
+        session_policy: Option<&Policy>,
+    ) -> Decision {
+        let caller_account = principal.account.id.as_str();
+        let (owner, owner_known) = self.owner(resource, caller_account);
+        let mut context = principal.context.clone();
+        if owner_known {
+            context.set("aws:ResourceAccount", owner.clone());
+        }
+        let request = Request {
+            action,
+            resource,
+            caller: None,
+            context: &context,
+        };
+        let mut steps = Vec::new();
+        let mut hits_allow: Vec<Hit> = Vec::new();
+        let mut hits_deny: Vec<Hit> = Vec::new();
+        let mut extra_undecided = Vec::new();
+        let record = |verdict: &Verdict,
+                      allows: bool,
+                      hits_allow: &mut Vec<Hit>,
+                      hits_deny: &mut Vec<Hit>| {
+            hits_deny.extend(verdict.denies.iter().cloned());
+            if allows {
+                hits_allow.extend(verdict.allows.iter().cloned());
+            }
+        };
+
+        let identity = evaluate(principal.identity.iter().copied(), &request);
+        let boundary = principal.boundary.map(|b| evaluate([b], &request));
+        let session = session_policy.map(|p| evaluate([p], &request));
+        let service_linked = principal.is_service_linked();
+
+        // SCPs: every level from the root down to the principal's account must allow.
+        let mut scp_ok = Tri::True;
+        let mut scp_deny = Tri::False;
+        if !service_linked {
+            if let Some(levels) = self.control_levels(ControlKind::Scp, caller_account) {
+                for (target, policies) in levels {
+                    let v = evaluate(policies.iter().copied(), &request);
+                    let allow = v.allow();
+                    scp_ok = scp_ok.and(allow);
+                    scp_deny = scp_deny.or(v.deny());
+                    steps.push(Step {
+                        stage: "scp",
+                        outcome: outcome(allow.and(v.deny().not())),
+                        detail: format!("service control policies on `{target}`"),
+                    });
+                    record(&v, allow != Tri::True, &mut hits_allow, &mut hits_deny);
+                }
+            }
+        }
+
+        // RCPs: the same, on the resource's account, for the services they govern.
+        let mut rcp_ok = Tri::True;
+        let mut rcp_deny = Tri::False;
+        let service = action.split(':').next().unwrap_or("").to_lowercase();
+        if RCP_SERVICES.contains(&service.as_str()) && !service_linked {
+            if let Some(levels) = self.control_levels(ControlKind::Rcp, &owner) {
+                let caller = &principal.caller;
+                let rcp_request = Request {
+                    caller: Some(caller),
+                    ..request
+                };
+                for (target, policies) in levels {
+                    let v = evaluate(policies.iter().copied(), &rcp_request);
+                    let allow = v.allow();
+                    rcp_ok = rcp_ok.and(allow);
+                    rcp_deny = rcp_deny.or(v.deny());
+                    steps.push(Step {
+                        stage: "rcp",
+                        outcome: outcome(allow.and(v.deny().not())),
+                        detail: format!("resource control policies on `{target}`"),
+                    });
+                    record(&v, allow != Tri::True, &mut hits_allow, &mut hits_deny);
+                }
+            }
+        }
+
+        // The resource-based policy, seen from the caller.
+        let resource_policy = self.resource_policy(action, resource, &owner);
+        let must_allow = is_role_arn(resource) && action.to_lowercase().starts_with("sts:")
+            || is_kms_key(resource);
+        let trust_request = Request {
+            caller: Some(&principal.caller),
+            ..request
+        };
+        let (rp_direct, rp_account, rp_any, rp_deny) = match &resource_policy {
+            ResourcePolicy::Found(policy) => {
+                let v = evaluate([*policy], &trust_request);
+                let direct = v.allow_where(|g| matches!(g, Some(Grant::Direct | Grant::Everyone)));
+                let session_named = v.allow_where(|g| g == Some(Grant::Session));
+                let account = v.allow_where(|g| g == Some(Grant::Account));
+                let any = v.allow();
+                let deny = v.deny();
+                steps.push(Step {
+                    stage: "resource policy",
+                    outcome: outcome(any.and(deny.not())),
+                    detail: format!("{} ({})", policy.source.name, policy.source.file),
+                });
+                hits_deny.extend(v.denies.iter().cloned());
+                hits_allow.extend(v.allows.iter().cloned());
+                ((direct, session_named), account, any, deny)
+            }
+            ResourcePolicy::None => {
+                steps.push(Step {
+                    stage: "resource policy",
+                    outcome: "none",
+                    detail: "no resource-based policy applies".into(),
+                });
+                ((Tri::False, Tri::False), Tri::False, Tri::False, Tri::False)
+            }
+            ResourcePolicy::Unknown(why) => {
+                steps.push(Step {
+                    stage: "resource policy",
+                    outcome: "unknown",
+                    detail: why.clone(),
+                });
+                extra_undecided.push(Undecided {
+                    key: "resource policy".into(),
+                    reason: why.clone(),
+                });
+                (
+                    (Tri::Unknown, Tri::False),
+                    Tri::Unknown,
+                    Tri::Unknown,
+                    Tri::False,
+                )
+            }
+        };
+        let (rp_direct, rp_session) = rp_direct;
+
+        let id_allow = identity.allow();
+        let bd_allow = boundary.as_ref().map(Verdict::allow).unwrap_or(Tri::True);
+        let sp_allow = session.as_ref().map(Verdict::allow).unwrap_or(Tri::True);
+        steps.push(Step {
+            stage: "identity",
+            outcome: outcome(id_allow.and(identity.deny().not())),
+            detail: format!("{} identity policies", principal.identity.len()),
+        });
+        if let Some(b) = &boundary {
+            steps.push(Step {
+                stage: "permission boundary",
+                outcome: outcome(b.allow().and(b.deny().not())),
+                detail: principal
+                    .boundary
+                    .map(|p| p.source.name.clone())
+                    .unwrap_or_default(),
+            });
+        }
+        if let Some(s) = &session {
+            steps.push(Step {
+                stage: "session policy",
+                outcome: outcome(s.allow().and(s.deny().not())),
+                detail: "the policy passed when the session was minted".into(),
+            });
+        }
+        hits_allow.extend(identity.allows.iter().cloned());
+        hits_deny.extend(identity.denies.iter().cloned());
+        for v in boundary.iter().chain(&session) {
+            hits_allow.extend(v.allows.iter().cloned());
+            hits_deny.extend(v.denies.iter().cloned());
+        }
+
+        let deny = identity
+            .deny()
+            .or(boundary.as_ref().map(Verdict::deny).unwrap_or(Tri::False))
+            .or(session.as_ref().map(Verdict::deny).unwrap_or(Tri::False))
+            .or(rp_deny)
+            .or(scp_deny)
+            .or(rcp_deny);
+        let via_identity = id_allow.and(bd_allow).and(sp_allow);
+        let same_account = owner == caller_account;
+        let allowed = if same_account {
+            // A resource policy naming the principal grants on its own: a user is not limited
+            // by its boundary; a role ARN is limited by its boundary and session policy; a
+            // role session ARN is not.
+            let via_resource = if principal.is_user() {
+                rp_direct
+            } else {
+                rp_direct.and(bd_allow).and(sp_allow).or(rp_session)
+            };
+            if must_allow {
+                via_resource.or(rp_account.and(via_identity))
+            } else {
+                via_resource.or(via_identity)
+            }
+        } else {
+            rp_any.and(via_identity)
+        };
+        let value = allowed.and(scp_ok).and(rcp_ok).and(deny.not());
+
+        let explicit_deny = deny == Tri::True;
+        let denied_by: Vec<StatementRef> = hits_deny
+            .iter()
+            .filter(|h| h.value.possible())
+            .map(|h| h.statement.clone())
+            .collect();
+        let allowed_by: Vec<StatementRef> = if value.possible() {
+            hits_allow
+                .iter()
+                .filter(|h| h.value.possible())
+                .map(|h| h.statement.clone())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut undecided = Vec::new();
+        if value == Tri::Unknown {
+            undecided.extend(
+                hits_allow
+                    .iter()
+                    .chain(&hits_deny)
+                    .filter(|h| h.value == Tri::Unknown)
+                    .flat_map(|h| h.undecided.iter().cloned()),
+            );
+            undecided.extend(extra_undecided);
+            undecided.sort();
+            undecided.dedup();
+        }
+        steps.push(Step {
+            stage: "decision",
+            outcome: outcome(value),
+            detail: if explicit_deny {
+                "an explicit deny applies".into()
+            } else if value == Tri::False {
+                if same_account { "no policy allows it (implicit deny)".into() } else { "across accounts both the identity side and the resource policy must allow (implicit deny)".into() }
+            } else if same_account {
+                "within one account".into()
+            } else {
+                format!("across accounts ({caller_account} to {owner})")
+            },
+        });
+        Decision {
+            value,
+            resource_names_caller: rp_direct.or(rp_session),
+            explicit_deny,
+            allowed_by,
+            denied_by,
+            undecided,
+            steps,
+        }
+    }
+}
+
+fn outcome(t: Tri) -> &'static str {
+    match t {
+        Tri::True => "allow",
+        Tri::False => "deny",
+        Tri::Unknown => "conditional",
+    }
+}
+
+fn is_role_arn(resource: &str) -> bool {
+    resource.starts_with("arn:")
+        && resource.splitn(6, ':').nth(2) == Some("iam")
+        && resource
+            .splitn(6, ':')
+            .nth(5)
+            .is_some_and(|r| r.starts_with("role/"))
+}
+
+fn is_kms_key(resource: &str) -> bool {
+    let parts: Vec<&str> = resource.splitn(6, ':').collect();
+    parts.len() == 6 && parts[2] == "kms" && parts[5].starts_with("key/")
+}
+
+/// The ARN a resource's policy is attached to: an S3 object's bucket, a Lambda function
+/// without its version or alias, the resource itself otherwise.
+fn policy_holder(resource: &str) -> String {
+    if let Some(rest) = resource.strip_prefix("arn:aws:s3:::") {
+        let bucket = rest.split('/').next().unwrap_or(rest);
+        return format!("arn:aws:s3:::{bucket}");
+    }
+    let parts: Vec<&str> = resource.split(':').collect();
+    if parts.len() == 8 && parts[2] == "lambda" && parts[5] == "function" {
+        return parts[..7].join(":");
+    }
+    resource.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_holders() {
+        assert_eq!(policy_holder("arn:aws:s3:::b/k/x"), "arn:aws:s3:::b");
+        assert_eq!(
+            policy_holder("arn:aws:lambda:us-east-1:1:function:f:prod"),
+            "arn:aws:lambda:us-east-1:1:function:f"
+        );
+        assert_eq!(
+            policy_holder("arn:aws:sqs:us-east-1:1:q"),
+            "arn:aws:sqs:us-east-1:1:q"
+        );
+        assert!(is_role_arn("arn:aws:iam::111122223333:role/x/y"));
+        assert!(!is_role_arn("arn:aws:iam::111122223333:user/x"));
+        assert!(is_kms_key("arn:aws:kms:us-east-1:111122223333:key/abcd"));
+    }
+}
