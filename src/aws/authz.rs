@@ -427,7 +427,7 @@ fn outcome(t: Tri) -> &'static str {
 
 fn is_role_arn(resource: &str) -> bool {
     resource.starts_with("arn:")
-        && resource.splitn(6, ':').nth(2) == Some("iam")
+        && resource.split(':').nth(2) == Some("iam")
         && resource
             .splitn(6, ':')
             .nth(5)

@@ -2,6 +2,7 @@
 //! graph.
 
 pub mod authz;
+pub mod can;
 pub mod hints;
 pub mod inventory;
 pub mod load;

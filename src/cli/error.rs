@@ -9,6 +9,10 @@ pub enum CliError {
     Load(#[from] LoadError),
     #[error(transparent)]
     Select(#[from] SelectError),
+    #[error(transparent)]
+    Can(#[from] crate::aws::can::CanError),
+    #[error("{0}")]
+    Usage(String),
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
     #[error("cannot encode the output as JSON: {0}")]
@@ -18,7 +22,7 @@ pub enum CliError {
 impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
-            CliError::Load(_) | CliError::Select(_) => 2,
+            CliError::Load(_) | CliError::Select(_) | CliError::Can(_) | CliError::Usage(_) => 2,
             CliError::Output(_) | CliError::Json(_) => 1,
         }
     }

@@ -1,5 +1,6 @@
 //! The command line: clap definitions, one file per subcommand. `main.rs` only calls [`run`].
 
+mod can;
 mod error;
 mod radius;
 
@@ -24,6 +25,8 @@ pub struct Cli {
 pub enum Command {
     /// Everything reachable from a credential or principal, with witness paths.
     Radius(radius::RadiusArgs),
+    /// Whether a principal may perform an action on a resource: allow, deny or conditional.
+    Can(can::CanArgs),
 }
 
 /// Output formats every command accepts.
@@ -39,5 +42,6 @@ pub enum Format {
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
     match cli.command {
         Command::Radius(args) => radius::run(args, out),
+        Command::Can(args) => can::run(args, out),
     }
 }

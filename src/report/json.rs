@@ -165,3 +165,46 @@ pub fn render_radius(summary: &RadiusSummary) -> Result<String, serde_json::Erro
     out.push('\n');
     Ok(out)
 }
+
+pub const CAN_SCHEMA: &str = "blastmap.can.v1";
+
+#[derive(Serialize)]
+pub struct CanDoc<'a> {
+    pub schema: &'static str,
+    pub principal: &'a str,
+    pub action: &'a str,
+    pub resource: &'a str,
+    pub decision: &'static str,
+    pub explicit_deny: bool,
+    pub allowed_by: &'a [StatementRef],
+    pub denied_by: &'a [StatementRef],
+    pub undecided: &'a [Undecided],
+    pub steps: &'a [crate::aws::authz::Step],
+}
+
+pub fn render_can(view: &super::CanView) -> Result<String, serde_json::Error> {
+    let d = view.decision;
+    let doc = CanDoc {
+        schema: CAN_SCHEMA,
+        principal: view.principal,
+        action: view.action,
+        resource: view.resource,
+        decision: decision_word(d.value),
+        explicit_deny: d.explicit_deny,
+        allowed_by: &d.allowed_by,
+        denied_by: &d.denied_by,
+        undecided: &d.undecided,
+        steps: &d.steps,
+    };
+    let mut out = serde_json::to_string_pretty(&doc)?;
+    out.push('\n');
+    Ok(out)
+}
+
+pub fn decision_word(t: crate::aws::policy::Tri) -> &'static str {
+    match t {
+        crate::aws::policy::Tri::True => "allow",
+        crate::aws::policy::Tri::False => "deny",
+        crate::aws::policy::Tri::Unknown => "conditional",
+    }
+}

@@ -6,3 +6,11 @@ pub mod summary;
 pub mod table;
 
 pub use summary::RadiusSummary;
+
+/// A `can` decision with the request it answers.
+pub struct CanView<'a> {
+    pub principal: &'a str,
+    pub action: &'a str,
+    pub resource: &'a str,
+    pub decision: &'a crate::aws::authz::Decision,
+}

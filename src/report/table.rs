@@ -249,3 +249,44 @@ fn table<const N: usize>(out: &mut String, header: [&str; N], rows: &[[String; N
         line(out, row.iter().map(String::as_str).collect());
     }
 }
+
+pub fn render_can(view: &super::CanView) -> String {
+    let d = view.decision;
+    let mut out = String::new();
+    let word = super::json::decision_word(d.value).to_uppercase();
+    let why = if d.explicit_deny {
+        " (explicit deny)"
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        out,
+        "{word}{why}: {} {} on {}",
+        view.principal, view.action, view.resource
+    );
+    if !d.undecided.is_empty() {
+        let _ = writeln!(out, "\nDepends on");
+        for u in &d.undecided {
+            let _ = writeln!(out, "  {}: {}", u.key, u.reason);
+        }
+    }
+    let _ = writeln!(out, "\nSteps");
+    for s in &d.steps {
+        let _ = writeln!(out, "  {:<20} {:<12} {}", s.stage, s.outcome, s.detail);
+    }
+    for (title, list) in [("Allowed by", &d.allowed_by), ("Denied by", &d.denied_by)] {
+        if list.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n{title}");
+        for s in list {
+            let sid = s
+                .sid
+                .as_deref()
+                .map(|x| format!(" ({x})"))
+                .unwrap_or_default();
+            let _ = writeln!(out, "  {}{sid}: {}#{}", s.policy, s.file, s.pointer);
+        }
+    }
+    out
+}
