@@ -192,7 +192,7 @@ fn timestamp_snapshot() -> tempfile::TempDir {
                 "Path": "/", "RoleName": "r", "RoleId": "AROAR",
                 "Arn": format!("arn:aws:iam::{ACCOUNT}:role/r"),
                 "CreateDate": "2025-03-14T10:20:47.000Z",
-                "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": []}
+                "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
             }]
         }),
     );

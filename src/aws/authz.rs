@@ -105,7 +105,15 @@ impl<'a> Authorizer<'a> {
         {
             return (account.to_string(), true);
         }
-        if let Some((account, _)) = self.by_arn.get(policy_holder(resource).as_str()) {
+        let holder = policy_holder(resource);
+        if let Some((account, _)) = self.by_arn.get(holder.as_str()) {
+            return (account.id.clone(), true);
+        }
+        if let Some(account) = self
+            .accounts
+            .iter()
+            .find(|a| a.resources_without_policy.contains(&holder))
+        {
             return (account.id.clone(), true);
         }
         (caller_account.to_string(), false)
@@ -147,7 +155,7 @@ impl<'a> Authorizer<'a> {
     }
 
     /// Control-policy levels that apply, or `None` when none do.
-    fn control_levels(
+    pub fn control_levels(
         &self,
         kind: ControlKind,
         account: &str,
@@ -174,6 +182,29 @@ impl<'a> Authorizer<'a> {
         resource: &str,
         session_policy: Option<&Policy>,
     ) -> Decision {
+        self.decide_inner(principal, action, resource, session_policy, false)
+    }
+
+    /// Decides whether `principal` may perform `action` on *some* resource matching
+    /// `resource_pattern` (any object under a bucket): allows count when they may touch one
+    /// of them, denies only when they certainly cover all.
+    pub fn decide_some(
+        &self,
+        principal: &Principal,
+        action: &str,
+        resource_pattern: &str,
+    ) -> Decision {
+        self.decide_inner(principal, action, resource_pattern, None, true)
+    }
+
+    fn decide_inner(
+        &self,
+        principal: &Principal,
+        action: &str,
+        resource: &str,
+        session_policy: Option<&Policy>,
+        resource_is_pattern: bool,
+    ) -> Decision {
         let caller_account = principal.account.id.as_str();
         let (owner, owner_known) = self.owner(resource, caller_account);
         let mut context = principal.context.clone();
@@ -183,6 +214,7 @@ impl<'a> Authorizer<'a> {
         let request = Request {
             action,
             resource,
+            resource_is_pattern,
             caller: None,
             context: &context,
         };
@@ -263,7 +295,11 @@ impl<'a> Authorizer<'a> {
             ResourcePolicy::Found(policy) => {
                 let v = evaluate([*policy], &trust_request);
                 let direct = v.allow_where(|g| matches!(g, Some(Grant::Direct | Grant::Everyone)));
-                let session_named = v.allow_where(|g| g == Some(Grant::Session));
+                // A role is limited by its boundary only when the policy names the role itself; a
+                // grant to its session, or to everyone, is not (an over-approximation where the
+                // documentation is silent).
+                let session_named =
+                    v.allow_where(|g| matches!(g, Some(Grant::Session | Grant::Everyone)));
                 let account = v.allow_where(|g| g == Some(Grant::Account));
                 let any = v.allow();
                 let deny = v.deny();
@@ -344,24 +380,36 @@ impl<'a> Authorizer<'a> {
             .or(scp_deny)
             .or(rcp_deny);
         let via_identity = id_allow.and(bd_allow).and(sp_allow);
-        let same_account = owner == caller_account;
-        let allowed = if same_account {
-            // A resource policy naming the principal grants on its own: a user is not limited
-            // by its boundary; a role ARN is limited by its boundary and session policy; a
-            // role session ARN is not.
-            let via_resource = if principal.is_user() {
-                rp_direct
+        let allowed_if = |same_account: bool| {
+            if same_account {
+                // A resource policy naming the principal grants on its own: a user is not
+                // limited by its boundary; a role ARN is limited by its boundary and session
+                // policy; a role session ARN is not.
+                let via_resource = if principal.is_user() {
+                    rp_direct
+                } else {
+                    rp_direct.and(bd_allow).and(sp_allow).or(rp_session)
+                };
+                if must_allow {
+                    via_resource.or(rp_account.and(via_identity))
+                } else {
+                    via_resource.or(via_identity)
+                }
             } else {
-                rp_direct.and(bd_allow).and(sp_allow).or(rp_session)
-            };
-            if must_allow {
-                via_resource.or(rp_account.and(via_identity))
-            } else {
-                via_resource.or(via_identity)
+                rp_any.and(via_identity)
             }
-        } else {
-            rp_any.and(via_identity)
         };
+        let same_account = owner == caller_account;
+        // An owner the snapshot does not name is taken to be the caller's own account: within
+        // one account at least as much is allowed as from outside it, so this never hides reach.
+        if !owner_known {
+            steps.push(Step {
+                stage: "resource owner",
+                outcome: "assumed",
+                detail: format!("the snapshot does not say which account owns `{resource}`; taken as {caller_account}, the reading that allows the most"),
+            });
+        }
+        let allowed = allowed_if(same_account);
         let value = allowed.and(scp_ok).and(rcp_ok).and(deny.not());
 
         let explicit_deny = deny == Tri::True;

@@ -285,5 +285,7 @@ pub struct ResourcePoliciesFile {
 #[serde(rename_all = "PascalCase")]
 pub struct ResourcePolicyEntry {
     pub resource_arn: String,
-    pub policy: Value,
+    /// `null` or absent for a resource that has no policy (listed to record its owner).
+    #[serde(default)]
+    pub policy: Option<Value>,
 }

@@ -185,13 +185,16 @@ pub fn read_resource_policies(account: &mut Account, file: &SourceFile) -> Resul
     let raw: ResourcePoliciesFile = json::from_slice(file.disk, &bytes)?;
     let mut policies = Vec::with_capacity(raw.policies.len());
     for (i, entry) in raw.policies.iter().enumerate() {
-        let policy = parse_policy(
-            file,
-            format!("/Policies/{i}/Policy"),
-            &format!("resource policy of {}", entry.resource_arn),
-            &entry.policy,
-        )?;
-        policies.push((entry.resource_arn.clone(), policy));
+        match &entry.policy {
+            Some(document) if !document.is_null() => {
+                let name = format!("resource policy of {}", entry.resource_arn);
+                let policy = parse_policy(file, format!("/Policies/{i}/Policy"), &name, document)?;
+                policies.push((entry.resource_arn.clone(), policy));
+            }
+            _ => account
+                .resources_without_policy
+                .push(entry.resource_arn.clone()),
+        }
     }
     account.resource_policies = Some(policies);
     Ok(())

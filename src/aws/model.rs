@@ -21,6 +21,8 @@ pub struct Account {
     /// Resource-based policies of the account's resources by ARN; `None` when the snapshot
     /// does not hold them.
     pub resource_policies: Option<Vec<(String, Policy)>>,
+    /// Resources listed in resource-policies.json with no policy: owned by the account.
+    pub resources_without_policy: Vec<String>,
 }
 
 #[derive(Debug)]

@@ -28,6 +28,8 @@ pub enum EdgeKind {
     EscalatesTo,
     /// A resource stores a credential.
     Stores,
+    /// A principal may act on a resource (the actions are in the evidence).
+    Accesses,
 }
 
 impl EdgeKind {
@@ -45,6 +47,7 @@ impl EdgeKind {
             EdgeKind::CreatesCredentialFor => "creates_credential_for",
             EdgeKind::EscalatesTo => "escalates_to",
             EdgeKind::Stores => "stores",
+            EdgeKind::Accesses => "accesses",
         }
     }
 
@@ -63,6 +66,7 @@ impl EdgeKind {
             EdgeKind::CreatesCredentialFor => "creates a credential for",
             EdgeKind::EscalatesTo => "escalates to",
             EdgeKind::Stores => "stores",
+            EdgeKind::Accesses => "can act on",
         }
     }
 }

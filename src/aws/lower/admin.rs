@@ -14,7 +14,15 @@ use crate::aws::principal::Principal;
 use crate::graph::{Edge, EdgeKind, Evidence, Graph, NodeId, Undecided};
 
 /// Adds `principal → account control` when its effective permissions allow `*` on `*`.
-pub fn administers(principal: &Principal, node: NodeId, control: NodeId, graph: &mut Graph) {
+/// `scp_levels` are the service control policies from the root down to the account, when
+/// any apply: every level must allow it, and their denies count like the principal's own.
+pub fn administers(
+    principal: &Principal,
+    scp_levels: Option<&[(String, Vec<&Policy>)]>,
+    node: NodeId,
+    control: NodeId,
+    graph: &mut Graph,
+) {
     let ctx = &principal.context;
     let all_of = |policy: &Policy| -> Vec<Hit> {
         if policy.missing_document {
@@ -51,6 +59,47 @@ pub fn administers(principal: &Principal, node: NodeId, control: NodeId, graph: 
         Tri::True
     };
 
+    // Every SCP level must allow everything; one that allows only part of IAM leaves
+    // control uncertain.
+    let iam_any = Actions::Only(vec!["iam:*".into()]);
+    let mut scp_hits: Vec<Hit> = Vec::new();
+    let mut scp_ok = Tri::True;
+    for (target, policies) in scp_levels.into_iter().flatten() {
+        let mut level = Tri::False;
+        for policy in policies {
+            let full = all_of(policy);
+            level = level.or(Tri::any(full.iter().map(|h| h.value)));
+            scp_hits.extend(full);
+            let partial = policy
+                .statements
+                .iter()
+                .any(|s| s.effect == Effect::Allow && actions_intersect(&s.actions, &iam_any));
+            if partial {
+                level = level.or(Tri::Unknown);
+            }
+        }
+        if level == Tri::Unknown {
+            scp_hits.push(Hit {
+                statement: crate::graph::StatementRef {
+                    file: "aws/organizations.json".into(),
+                    pointer: String::new(),
+                    policy: format!("service control policies on `{target}`"),
+                    sid: None,
+                    effect: "allow",
+                },
+                value: Tri::Unknown,
+                grant: None,
+                undecided: vec![Undecided {
+                    key: format!("SCPs on {target}"),
+                    reason:
+                        "they allow only part of the actions: control of the account may be partial"
+                            .into(),
+                }],
+            });
+        }
+        scp_ok = scp_ok.and(level);
+    }
+
     // Denies on IAM take control away: wholly when they deny all of IAM everywhere,
     // uncertainly when they deny part of it.
     let iam = Actions::Only(vec!["iam:*".into()]);
@@ -59,7 +108,17 @@ pub fn administers(principal: &Principal, node: NodeId, control: NodeId, graph: 
     let mut deny = Tri::False;
     let mut denies = Vec::new();
     let mut extra = Vec::new();
-    for policy in principal.identity.iter().copied().chain(principal.boundary) {
+    let scp_policies = scp_levels
+        .into_iter()
+        .flatten()
+        .flat_map(|(_, p)| p.iter().copied());
+    for policy in principal
+        .identity
+        .iter()
+        .copied()
+        .chain(principal.boundary)
+        .chain(scp_policies)
+    {
         for s in policy
             .statements
             .iter()
@@ -99,10 +158,11 @@ pub fn administers(principal: &Principal, node: NodeId, control: NodeId, graph: 
             });
         }
     }
-    let value = allow.and(within_boundary).and(deny.not());
+    let value = allow.and(within_boundary).and(scp_ok).and(deny.not());
     let hits: Vec<&Hit> = identity
         .iter()
         .chain(&boundary)
+        .chain(&scp_hits)
         .chain(denies.iter().filter(|h| h.value == Tri::Unknown))
         .collect();
     let decision = Decision::new(value, &hits, extra);

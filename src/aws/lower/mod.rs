@@ -5,11 +5,12 @@ mod admin;
 mod assume;
 mod decide;
 mod permissions;
+mod resources;
 
 use crate::aws::authz::Authorizer;
 use crate::aws::inventory::KeyStatus;
 use crate::aws::model::Account;
-use crate::aws::organization::Organization;
+use crate::aws::organization::{ControlKind, Organization};
 use crate::aws::principal::{PolicyBook, Principal};
 use crate::graph::{Edge, EdgeKind, Evidence, Graph, Node, NodeId, NodeKind, RecordRef, Undecided};
 use crate::snapshot::MissingSource;
@@ -125,9 +126,22 @@ pub fn lower(
     for (principal, node) in &principals {
         permissions::granted(principal, *node, graph);
     }
+    match resources::builtin_kinds() {
+        Ok(kinds) => resources::resources(accounts, &kinds, &principals, &authz, graph),
+        Err(e) => missing.push(MissingSource::new(
+            "policies/aws/resource-access.toml",
+            format!("the built-in resource kinds do not parse: {e}"),
+            "resources reachable through resource policies are not listed",
+        )),
+    }
     for (principal, node) in &principals {
         if let Some(control) = controls.get(principal.account.id.as_str()) {
-            admin::administers(principal, *node, *control, graph);
+            let scps = if principal.is_service_linked() {
+                None
+            } else {
+                authz.control_levels(ControlKind::Scp, &principal.account.id)
+            };
+            admin::administers(principal, scps.as_deref(), *node, *control, graph);
         }
     }
     for account in accounts {

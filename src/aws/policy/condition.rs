@@ -20,6 +20,7 @@ pub fn evaluate_all(clauses: &[Clause], ctx: &Context) -> (Tri, Vec<Undecided>) 
         let (value, why) = evaluate(clause, ctx);
         if value == Tri::Unknown {
             undecided.extend(why);
+            undecided.extend(unknown_variables(clause, ctx));
         }
         result = result.and(value);
         if result == Tri::False {
@@ -30,6 +31,22 @@ pub fn evaluate_all(clauses: &[Clause], ctx: &Context) -> (Tri, Vec<Undecided>) 
         undecided.clear();
     }
     (result, undecided)
+}
+
+/// Policy variables in a clause's values that the context does not know: they decide the
+/// clause too, whatever its own key.
+fn unknown_variables(clause: &Clause, ctx: &Context) -> Vec<Undecided> {
+    clause
+        .values
+        .iter()
+        .filter_map(|v| match resolve(v, ctx) {
+            Resolved::Unknown { key } if !key.eq_ignore_ascii_case(&clause.key) => Some(Undecided {
+                reason: format!("policy variable `${{{key}}}` in a `{}` condition is not known from the snapshot", clause.key),
+                key,
+            }),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Evaluates one clause.
@@ -146,6 +163,17 @@ fn value_matches(
 /// The positive form of an operator on one request value and one policy value.
 fn positive_match(kind: OperatorKind, request: &str, value: &str) -> Tri {
     use OperatorKind::*;
+    let like = matches!(
+        kind,
+        StringLike | StringNotLike | ArnEquals | ArnLike | ArnNotEquals | ArnNotLike
+    );
+    let unescaped;
+    let value = if like {
+        value
+    } else {
+        unescaped = pattern::unescape(value);
+        unescaped.as_str()
+    };
     match kind {
         StringEquals | StringNotEquals => Tri::from_bool(request == value),
         StringEqualsIgnoreCase | StringNotEqualsIgnoreCase => {

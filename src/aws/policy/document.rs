@@ -284,14 +284,22 @@ impl Policy {
                 ),
             ));
         };
+        // Policy variables exist only in version 2012-10-17; in older documents (or without a
+        // Version) `${...}` is literal text.
+        let variables = doc.get("Version").and_then(Value::as_str) == Some("2012-10-17");
         let statements = match doc.get("Statement") {
             None => return Err(err("", "policy document has no `Statement`")),
+            Some(Value::Array(items)) if items.is_empty() => {
+                return Err(err("/Statement", "`Statement` is empty"));
+            }
             Some(Value::Array(items)) => items
                 .iter()
                 .enumerate()
-                .map(|(i, s)| parse_statement(&format!("/Statement/{i}"), s))
+                .map(|(i, s)| parse_statement(&format!("/Statement/{i}"), s, variables))
                 .collect::<Result<Vec<_>, _>>()?,
-            Some(single @ Value::Object(_)) => vec![parse_statement("/Statement", single)?],
+            Some(single @ Value::Object(_)) => {
+                vec![parse_statement("/Statement", single, variables)?]
+            }
             Some(other) => {
                 return Err(err(
                     "/Statement",
@@ -319,7 +327,11 @@ impl Policy {
     }
 }
 
-fn parse_statement(pointer: &str, value: &Value) -> Result<Statement, PolicyError> {
+fn parse_statement(
+    pointer: &str,
+    value: &Value,
+    variables: bool,
+) -> Result<Statement, PolicyError> {
     let Value::Object(map) = value else {
         return Err(err(
             pointer,
@@ -393,6 +405,14 @@ fn parse_statement(pointer: &str, value: &Value) -> Result<Statement, PolicyErro
         None | Some(Value::Null) => Vec::new(),
         Some(v) => parse_conditions(&at("Condition"), v)?,
     };
+    let (resources, conditions) = if variables {
+        (resources, conditions)
+    } else {
+        (
+            resources.map(literal_resources),
+            conditions.into_iter().map(literal_clause).collect(),
+        )
+    };
     Ok(Statement {
         pointer: pointer.to_string(),
         sid,
@@ -402,6 +422,27 @@ fn parse_statement(pointer: &str, value: &Value) -> Result<Statement, PolicyErro
         resources,
         conditions,
     })
+}
+
+/// Makes `${...}` literal: `${$}` is the escape for `$`, so `${x}` becomes `${$}{x}`.
+fn literal_text(s: String) -> String {
+    if s.contains("${") {
+        s.replace('$', "${$}")
+    } else {
+        s
+    }
+}
+
+fn literal_resources(r: Resources) -> Resources {
+    match r {
+        Resources::Only(list) => Resources::Only(list.into_iter().map(literal_text).collect()),
+        Resources::AllBut(list) => Resources::AllBut(list.into_iter().map(literal_text).collect()),
+    }
+}
+
+fn literal_clause(mut c: Clause) -> Clause {
+    c.values = c.values.into_iter().map(literal_text).collect();
+    c
 }
 
 fn string_list(pointer: &str, value: &Value) -> Result<Vec<String>, PolicyError> {

@@ -84,6 +84,9 @@ impl Verdict {
 pub struct Request<'a> {
     pub action: &'a str,
     pub resource: &'a str,
+    /// The resource is a pattern standing for resources the holder may pick (any object of a
+    /// bucket): allows count when they may touch one of them, denies only when they cover all.
+    pub resource_is_pattern: bool,
     pub caller: Option<&'a Caller>,
     pub context: &'a Context,
 }
@@ -164,7 +167,12 @@ fn evaluate_statement(policy: &Policy, statement: &Statement, request: &Request)
     let resource = match &statement.resources {
         None => Tri::True,
         Some(resources) => {
-            let (t, why) = resource_matches(resources, request.resource, request.context);
+            let mode = match (request.resource_is_pattern, statement.effect) {
+                (false, _) => ResourceMode::Exact,
+                (true, Effect::Allow) => ResourceMode::Some,
+                (true, Effect::Deny) => ResourceMode::All,
+            };
+            let (t, why) = resource_matches(resources, request.resource, request.context, mode);
             undecided.extend(why);
             t
         }
@@ -196,16 +204,45 @@ pub fn action_matches(actions: &Actions, action: &str) -> bool {
     }
 }
 
-fn resource_matches(resources: &Resources, resource: &str, ctx: &Context) -> (Tri, Vec<Undecided>) {
+/// How a statement's resources are compared with the request's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ResourceMode {
+    /// The request names one resource.
+    Exact,
+    /// The request names a pattern (some object of a bucket, any federated user name): the
+    /// statement must apply to *some* resource of it.
+    Some,
+    /// The request names a pattern and the statement must apply to *every* resource of it
+    /// (a deny that certainly cuts everything the pattern stands for).
+    All,
+}
+
+fn resource_matches(
+    resources: &Resources,
+    resource: &str,
+    ctx: &Context,
+    mode: ResourceMode,
+) -> (Tri, Vec<Undecided>) {
     let (patterns, negated) = match resources {
         Resources::Only(p) => (p, false),
         Resources::AllBut(p) => (p, true),
+    };
+    // `NotResource` inverts the question: some resource outside the list exists unless the
+    // list covers the request, and every resource is outside it unless they overlap.
+    let compare = |p: &str| match (mode, negated) {
+        (ResourceMode::Exact, _) => pattern::matches(p, resource, false),
+        (ResourceMode::Some, false) | (ResourceMode::All, true) => {
+            pattern::intersects(p, resource, false)
+        }
+        (ResourceMode::All, false) | (ResourceMode::Some, true) => {
+            pattern::covers(p, resource, false)
+        }
     };
     let mut any = Tri::False;
     let mut undecided = Vec::new();
     for raw in patterns {
         let m = match resolve(raw, ctx) {
-            Resolved::Text(p) => Tri::from_bool(pattern::matches(&p, resource, false)),
+            Resolved::Text(p) => Tri::from_bool(compare(&p)),
             Resolved::Missing { .. } => Tri::False,
             Resolved::Unknown { key } => {
                 undecided.push(Undecided {
@@ -356,6 +393,7 @@ mod tests {
         let req = Request {
             action: "STS:AssumeRole",
             resource: "arn:aws:iam::111122223333:role/prod-admin",
+            resource_is_pattern: false,
             caller: None,
             context: &ctx,
         };
@@ -364,6 +402,7 @@ mod tests {
         assert_eq!(v.denies[0].statement.pointer, "/Policies/0/Statement/1");
         let req = Request {
             resource: "arn:aws:iam::111122223333:role/dev",
+            resource_is_pattern: false,
             ..req
         };
         assert_eq!(evaluate([&p], &req).deny(), Tri::False);
@@ -378,6 +417,7 @@ mod tests {
         let req = |action, resource| Request {
             action,
             resource,
+            resource_is_pattern: false,
             caller: None,
             context: &ctx,
         };
@@ -402,6 +442,7 @@ mod tests {
         let req = Request {
             action: "sts:AssumeRole",
             resource: "",
+            resource_is_pattern: false,
             caller: Some(&caller),
             context: &ctx,
         };
@@ -444,6 +485,7 @@ mod tests {
         let req = Request {
             action: "sts:AssumeRole",
             resource: "",
+            resource_is_pattern: false,
             caller: Some(&caller),
             context: &ctx,
         };
@@ -460,13 +502,14 @@ mod tests {
     #[test]
     fn unknown_variable_in_resource_is_undecided() {
         let p = policy(
-            json!({"Statement": [{"Effect": "Allow", "Action": "iam:CreateAccessKey",
+            json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:CreateAccessKey",
             "Resource": "arn:aws:iam::111122223333:user/${aws:PrincipalTag/owner}"}]}),
         );
         let ctx = Context::new();
         let req = Request {
             action: "iam:CreateAccessKey",
             resource: "arn:aws:iam::111122223333:user/bob",
+            resource_is_pattern: false,
             caller: None,
             context: &ctx,
         };

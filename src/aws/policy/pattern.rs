@@ -1,12 +1,34 @@
 //! IAM wildcard patterns: `*` matches any run of characters (including none, `/` and `:`),
 //! `?` matches exactly one. Actions compare without case, ARNs with case.
 
+/// A `*` that came from `${*}`: matches only the character `*` (private-use code point).
+pub const LITERAL_STAR: char = '\u{E000}';
+/// A `?` that came from `${?}`: matches only the character `?`.
+pub const LITERAL_QUESTION: char = '\u{E001}';
+
+/// Turns escaped literals back into the plain characters, for exact comparisons and display.
+pub fn unescape(s: &str) -> String {
+    if !s.contains([LITERAL_STAR, LITERAL_QUESTION]) {
+        return s.to_string();
+    }
+    s.replace(LITERAL_STAR, "*").replace(LITERAL_QUESTION, "?")
+}
+
+fn literal(c: char) -> char {
+    match c {
+        LITERAL_STAR => '*',
+        LITERAL_QUESTION => '?',
+        c => c,
+    }
+}
+
 /// Whether `text` matches the wildcard `pattern`. Linear-time greedy matcher with
 /// backtracking to the last `*`, O(|pattern| * |text|) in the worst case.
 pub fn matches(pattern: &str, text: &str, ignore_case: bool) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
     let eq = |a: char, b: char| {
+        let (a, b) = (literal(a), literal(b));
         if ignore_case {
             a.to_lowercase().eq(b.to_lowercase())
         } else {
@@ -38,14 +60,17 @@ pub fn matches(pattern: &str, text: &str, ignore_case: bool) -> bool {
 pub fn intersects(a: &str, b: &str, ignore_case: bool) -> bool {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
+    // `?` is a wildcard on either side; escaped literals compare as their plain characters.
     let eq = |x: char, y: char| {
-        x == '?'
-            || y == '?'
-            || if ignore_case {
-                x.to_lowercase().eq(y.to_lowercase())
-            } else {
-                x == y
-            }
+        if x == '?' || y == '?' {
+            return true;
+        }
+        let (x, y) = (literal(x), literal(y));
+        if ignore_case {
+            x.to_lowercase().eq(y.to_lowercase())
+        } else {
+            x == y
+        }
     };
     // can[i][j]: suffixes a[i..] and b[j..] share a string.
     let mut can = vec![vec![false; b.len() + 1]; a.len() + 1];

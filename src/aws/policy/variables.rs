@@ -2,12 +2,14 @@
 //! `${*}`, `${?}`, `${$}` that stand for the literal characters.
 
 use super::context::{Context, KeyState};
+use super::pattern;
 
 /// A policy string with its variables replaced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resolved {
-    /// Every variable resolved. A `*` or `?` produced by `${*}`/`${?}` is meant literally but
-    /// still matches as a wildcard here: that can only widen a match, never narrow it.
+    /// Every variable resolved. A `*` or `?` produced by `${*}`/`${?}` is meant literally: it
+    /// comes out as [`pattern::LITERAL_STAR`] / [`pattern::LITERAL_QUESTION`], which the
+    /// matchers compare as the plain characters.
     Text(String),
     /// A variable whose value the analyzer does not know.
     Unknown { key: String },
@@ -34,8 +36,8 @@ pub fn resolve(text: &str, ctx: &Context) -> Resolved {
         let inner = after[..end].trim();
         rest = &after[end + 1..];
         match inner {
-            "*" => out.push('*'),
-            "?" => out.push('?'),
+            "*" => out.push(pattern::LITERAL_STAR),
+            "?" => out.push(pattern::LITERAL_QUESTION),
             "$" => out.push('$'),
             _ => {
                 let (key, default) = split_default(inner);
@@ -130,10 +132,17 @@ mod tests {
 
     #[test]
     fn escapes_are_literal() {
-        assert_eq!(
-            resolve("a${*}b${?}${$}", &ctx()),
-            Resolved::Text("a*b?$".into())
+        let literal = format!("a{}b{}$", pattern::LITERAL_STAR, pattern::LITERAL_QUESTION);
+        assert_eq!(resolve("a${*}b${?}${$}", &ctx()), Resolved::Text(literal));
+        assert!(
+            !pattern::matches(&format!("a{}", pattern::LITERAL_STAR), "abc", false),
+            "an escaped `*` is no wildcard"
         );
+        assert!(pattern::matches(
+            &format!("a{}", pattern::LITERAL_STAR),
+            "a*",
+            false
+        ));
         assert_eq!(
             resolve("no variables *", &ctx()),
             Resolved::Text("no variables *".into())
