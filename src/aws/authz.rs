@@ -209,7 +209,7 @@ impl<'a> Authorizer<'a> {
         let (owner, owner_known) = self.owner(resource, caller_account);
         let mut context = principal.context.clone();
         if owner_known {
-            context.set("aws:ResourceAccount", owner.clone());
+            context.set_for_request("aws:ResourceAccount", owner.clone());
         }
         let request = Request {
             action,

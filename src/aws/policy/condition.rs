@@ -64,7 +64,7 @@ pub fn evaluate(clause: &Clause, ctx: &Context) -> (Tri, Option<Undecided>) {
     if op.kind == OperatorKind::Unknown {
         return undecided(format!("condition operator `{}` is not supported", op.raw));
     }
-    let state = match ctx.get(&clause.key) {
+    let state = match ctx.get(&clause.key_lower) {
         None => {
             return undecided(format!(
                 "`{}` is not known from the snapshot ({})",
@@ -146,6 +146,11 @@ fn value_matches(
     let mut unknown_key = None;
     let mut any = Tri::False;
     for raw in policy_values {
+        // Values without variables need no resolution (and no allocation).
+        if !raw.contains("${") {
+            any = any.or(positive_match(kind, request, raw));
+            continue;
+        }
         let m = match resolve(raw, ctx) {
             Resolved::Text(value) => positive_match(kind, request, &value),
             Resolved::Missing { .. } => Tri::False,
@@ -284,6 +289,7 @@ mod tests {
         Clause {
             operator: Operator::parse(op),
             key: key.into(),
+            key_lower: key.to_lowercase(),
             values: values.iter().map(|v| v.to_string()).collect(),
         }
     }

@@ -202,6 +202,8 @@ impl Operator {
 pub struct Clause {
     pub operator: Operator,
     pub key: String,
+    /// `key` lower-cased, for look-ups: condition key names compare without case.
+    pub key_lower: String,
     pub values: Vec<String>,
 }
 
@@ -209,6 +211,12 @@ pub struct Clause {
 pub struct Statement {
     /// JSON pointer of the statement inside its document (`/Statement/2`).
     pub pointer: String,
+    /// Lower-cased services of an `Action` list whose every pattern names its service
+    /// without a wildcard (`s3:Get*`): a request for another service skips the statement
+    /// without matching. `None` when some pattern could match any service.
+    pub action_services: Option<Vec<String>>,
+    /// Whether a `Resource`/`NotResource` pattern holds a policy variable.
+    pub resource_variables: bool,
     pub sid: Option<String>,
     pub effect: Effect,
     pub principal: Option<Principals>,
@@ -413,8 +421,33 @@ fn parse_statement(
             conditions.into_iter().map(literal_clause).collect(),
         )
     };
+    let action_services = match &actions {
+        Actions::Only(list) => list
+            .iter()
+            .map(|a| match a.split_once(':') {
+                Some((service, _)) if !service.contains(['*', '?']) => {
+                    Some(service.to_ascii_lowercase())
+                }
+                _ => None,
+            })
+            .collect::<Option<Vec<_>>>()
+            .map(|mut v| {
+                v.sort();
+                v.dedup();
+                v
+            }),
+        Actions::AllBut(_) => None,
+    };
+    let resource_variables = match &resources {
+        Some(Resources::Only(list) | Resources::AllBut(list)) => {
+            list.iter().any(|r| r.contains("${"))
+        }
+        None => false,
+    };
     Ok(Statement {
         pointer: pointer.to_string(),
+        action_services,
+        resource_variables,
         sid,
         effect,
         principal,
@@ -546,6 +579,7 @@ fn parse_conditions(pointer: &str, value: &Value) -> Result<Vec<Clause>, PolicyE
             clauses.push(Clause {
                 operator: operator.clone(),
                 key: key.clone(),
+                key_lower: key.to_lowercase(),
                 values,
             });
         }

@@ -94,12 +94,20 @@ pub struct Request<'a> {
 /// Evaluates every statement of `policies` against `request`.
 pub fn evaluate<'p>(policies: impl IntoIterator<Item = &'p Policy>, request: &Request) -> Verdict {
     let mut verdict = Verdict::default();
+    let service = request.action.split(':').next().unwrap_or("");
     for policy in policies {
         if policy.missing_document {
             verdict.allows.push(missing_document_hit(policy));
             continue;
         }
         for statement in &policy.statements {
+            if statement
+                .action_services
+                .as_ref()
+                .is_some_and(|s| !s.iter().any(|x| x.eq_ignore_ascii_case(service)))
+            {
+                continue;
+            }
             let Some(hit) = evaluate_statement(policy, statement, request) else {
                 continue;
             };
@@ -172,7 +180,13 @@ fn evaluate_statement(policy: &Policy, statement: &Statement, request: &Request)
                 (true, Effect::Allow) => ResourceMode::Some,
                 (true, Effect::Deny) => ResourceMode::All,
             };
-            let (t, why) = resource_matches(resources, request.resource, request.context, mode);
+            let (t, why) = resource_matches(
+                resources,
+                request.resource,
+                request.context,
+                mode,
+                statement.resource_variables,
+            );
             undecided.extend(why);
             t
         }
@@ -222,6 +236,7 @@ fn resource_matches(
     resource: &str,
     ctx: &Context,
     mode: ResourceMode,
+    variables: bool,
 ) -> (Tri, Vec<Undecided>) {
     let (patterns, negated) = match resources {
         Resources::Only(p) => (p, false),
@@ -241,6 +256,13 @@ fn resource_matches(
     let mut any = Tri::False;
     let mut undecided = Vec::new();
     for raw in patterns {
+        if !variables || !raw.contains("${") {
+            any = any.or(Tri::from_bool(compare(raw)));
+            if any == Tri::True {
+                break;
+            }
+            continue;
+        }
         let m = match resolve(raw, ctx) {
             Resolved::Text(p) => Tri::from_bool(compare(&p)),
             Resolved::Missing { .. } => Tri::False,
@@ -274,11 +296,12 @@ fn principal_matches(principals: &Principals, caller: &Caller, effect: Effect) -
     }
 }
 
-/// `NotPrincipal` applies to everyone it does not name. AWS may check a request at every level
-/// of its principal (account, then role, then session; or account, then user), so a caller
-/// is certainly excluded only when every level is named, and certainly not excluded when
-/// none is. A deny with `NotPrincipal` always applies to a principal with a permission
-/// boundary (IAM User Guide, "Permissions boundaries").
+/// `NotPrincipal` applies to everyone it does not name. A caller it does not name itself (a
+/// user's ARN, a role session's ARN) is not excluded. AWS may also check the levels above it
+/// (account, then role), so a named caller is certainly excluded only when those are named
+/// too, and otherwise undecided (IAM User Guide, "NotPrincipal"). A deny with `NotPrincipal`
+/// always applies to a principal with a permission boundary (IAM User Guide, "Permissions
+/// boundaries").
 fn not_principal_applies(set: &PrincipalSet, caller: &Caller, effect: Effect) -> Tri {
     if set.everyone {
         return Tri::False;
@@ -291,18 +314,19 @@ fn not_principal_applies(set: &PrincipalSet, caller: &Caller, effect: Effect) ->
         .iter()
         .filter_map(|name| aws_principal_names(name, caller))
         .collect();
-    let account = grants.contains(&Grant::Account);
-    let levels_named = match &caller.role_session_of {
-        Some(_) => account && grants.contains(&Grant::Session) && grants.contains(&Grant::Direct),
-        None => account && grants.contains(&Grant::Direct),
+    // The caller itself: a user by its ARN, a role session by its session ARN (a role ARN
+    // does not name its sessions here).
+    let individual = match &caller.role_session_of {
+        Some(_) => grants.contains(&Grant::Session),
+        None => grants.contains(&Grant::Direct),
     };
-    if levels_named {
-        Tri::False
-    } else if grants.is_empty() {
-        Tri::True
-    } else {
-        Tri::Unknown
+    if !individual {
+        return Tri::True;
     }
+    // Named itself; excluded for certain only when the levels above it are named too.
+    let parents = grants.contains(&Grant::Account)
+        && (caller.role_session_of.is_none() || grants.contains(&Grant::Direct));
+    if parents { Tri::False } else { Tri::Unknown }
 }
 
 fn names(set: &PrincipalSet, caller: &Caller) -> Option<Grant> {

@@ -25,23 +25,42 @@ fn literal(c: char) -> char {
 /// Whether `text` matches the wildcard `pattern`. Linear-time greedy matcher with
 /// backtracking to the last `*`, O(|pattern| * |text|) in the worst case.
 pub fn matches(pattern: &str, text: &str, ignore_case: bool) -> bool {
+    // Policies and ARNs are ASCII nearly always: match bytes without allocating.
+    if pattern.is_ascii() && text.is_ascii() {
+        let (p, t) = (pattern.as_bytes(), text.as_bytes());
+        return if ignore_case {
+            glob(p, t, b'*', b'?', |a, b| a.eq_ignore_ascii_case(&b))
+        } else {
+            glob(p, t, b'*', b'?', |a, b| a == b)
+        };
+    }
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
-    let eq = |a: char, b: char| {
+    glob(&p, &t, '*', '?', |a, b| {
         let (a, b) = (literal(a), literal(b));
         if ignore_case {
             a.to_lowercase().eq(b.to_lowercase())
         } else {
             a == b
         }
-    };
+    })
+}
+
+/// Greedy wildcard matching with backtracking to the last star.
+fn glob<T: Copy + PartialEq>(
+    p: &[T],
+    t: &[T],
+    star_unit: T,
+    any_unit: T,
+    eq: impl Fn(T, T) -> bool,
+) -> bool {
     let (mut pi, mut ti) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || (p[pi] != '*' && eq(p[pi], t[ti]))) {
+        if pi < p.len() && (p[pi] == any_unit || (p[pi] != star_unit && eq(p[pi], t[ti]))) {
             pi += 1;
             ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi] == star_unit {
             star = Some((pi, ti));
             pi += 1;
         } else if let Some((sp, st)) = star {
@@ -52,7 +71,7 @@ pub fn matches(pattern: &str, text: &str, ignore_case: bool) -> bool {
             return false;
         }
     }
-    p[pi..].iter().all(|&c| c == '*')
+    p[pi..].iter().all(|&c| c == star_unit)
 }
 
 /// Whether some string matches both patterns. Used to keep an edge whenever a deny or a
