@@ -5,6 +5,7 @@
 mod support;
 
 mod bad_input;
+mod can;
 mod cli;
 mod conformance;
 mod loading;

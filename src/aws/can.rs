@@ -118,14 +118,25 @@ fn find<'a>(
             return Ok(Principal::role(account, role, book));
         }
     }
-    let names = accounts.iter().flat_map(|a| {
-        a.users
+    // Compare with short names and ARNs alike: people type either.
+    let candidates = accounts.iter().flat_map(|a| {
+        let users = a
+            .users
             .iter()
-            .map(|u| u.arn.as_str())
-            .chain(a.roles.iter().map(|r| r.arn.as_str()))
+            .flat_map(|u| [u.name.as_str(), u.arn.as_str()]);
+        let roles = a
+            .roles
+            .iter()
+            .flat_map(|r| [r.name.as_str(), r.arn.as_str()]);
+        users.chain(roles)
     });
-    let close = names
-        .map(|n| (strsim::jaro_winkler(wanted, n), n))
+    let close = candidates
+        .map(|n| {
+            (
+                strsim::jaro_winkler(&wanted.to_lowercase(), &n.to_lowercase()),
+                n,
+            )
+        })
         .filter(|(s, _)| *s > 0.85)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, n)| n.to_string());
