@@ -9,3 +9,4 @@ mod can;
 mod cli;
 mod conformance;
 mod loading;
+mod org;

@@ -210,6 +210,14 @@ impl<'a> Authorizer<'a> {
         let mut context = principal.context.clone();
         if owner_known {
             context.set_for_request("aws:ResourceAccount", owner.clone());
+            if let Some(org) = self.organization.filter(|o| o.contains(&owner)) {
+                if let Some(id) = &org.id {
+                    context.set_for_request("aws:ResourceOrgID", id.clone());
+                }
+                if let Some(path) = org.path_of(&owner) {
+                    context.set_for_request("aws:ResourceOrgPaths", path);
+                }
+            }
         }
         let request = Request {
             action,

@@ -52,6 +52,7 @@ pub fn can(snapshot: &Snapshot, request: &CanRequest) -> Result<(String, Decisio
     let accounts = &snapshot.aws_accounts;
     let book = PolicyBook::new(accounts);
     let mut principal = find(accounts, &book, &request.principal)?;
+    principal.with_organization(snapshot.organization.as_ref());
     adjust_context(&mut principal, request.credential);
     principal.context.merge_from(&request.context);
     let authz = Authorizer::new(accounts, snapshot.organization.as_ref());

@@ -225,6 +225,9 @@ impl CredentialReportRow {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct OrganizationsFile {
+    /// `aws organizations describe-organization`'s `Organization`, for the organisation id.
+    #[serde(default)]
+    pub organization: Option<OrgSummary>,
     #[serde(default)]
     pub roots: Vec<OrgNode>,
     #[serde(default)]
@@ -239,8 +242,19 @@ pub struct OrganizationsFile {
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
+pub struct OrgSummary {
+    #[serde(default)]
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct OrgNode {
     pub id: String,
+    /// A root's ARN (`arn:aws:organizations::MGMT:root/o-xxxx/r-xxxx`) also names the
+    /// organisation.
+    #[serde(default)]
+    pub arn: Option<String>,
     #[serde(default)]
     pub name: Option<String>,
     #[serde(default)]

@@ -17,6 +17,8 @@ pub enum ControlKind {
 
 #[derive(Debug)]
 pub struct Organization {
+    /// `o-...`, when the file says it (`Organization.Id`, or a root's ARN).
+    pub id: Option<String>,
     pub management_account: Option<String>,
     /// Parent of every OU and account.
     parent: HashMap<String, String>,
@@ -78,7 +80,22 @@ impl Organization {
                     .or_insert_with(|| root.id.clone());
             }
         }
+        let id = raw
+            .organization
+            .as_ref()
+            .and_then(|o| o.id.clone())
+            .or_else(|| {
+                raw.roots.iter().find_map(|r| {
+                    let arn = r.arn.as_deref()?;
+                    let tail = arn.split(":root/").nth(1)?;
+                    tail.split('/')
+                        .next()
+                        .filter(|o| o.starts_with("o-"))
+                        .map(str::to_string)
+                })
+            });
         Ok(Organization {
+            id,
             management_account: raw.management_account_id,
             parent,
             policies,
@@ -125,6 +142,19 @@ impl Organization {
                 })
                 .collect(),
         )
+    }
+
+    /// `aws:PrincipalOrgPaths` / `aws:ResourceOrgPaths` of an account:
+    /// `o-xxxx/r-xxxx/ou-xxxx/` down to the account's parent.
+    pub fn path_of(&self, account: &str) -> Option<String> {
+        let id = self.id.as_deref()?;
+        let levels = self.levels(account, ControlKind::Scp)?;
+        let mut path = format!("{id}/");
+        for level in levels.iter().filter(|l| l.target != account) {
+            path.push_str(level.target);
+            path.push('/');
+        }
+        Some(path)
     }
 
     pub fn has(&self, kind: ControlKind) -> bool {

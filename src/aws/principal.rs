@@ -88,6 +88,24 @@ impl<'a> Principal<'a> {
         }
     }
 
+    /// Adds what the organisation says about the principal's account: `aws:PrincipalOrgID`
+    /// and `aws:PrincipalOrgPaths` for a member, nothing when the account is not known to be
+    /// one (it may belong to another organisation).
+    pub fn with_organization(
+        &mut self,
+        organization: Option<&crate::aws::organization::Organization>,
+    ) {
+        let Some(org) = organization else { return };
+        let Some(id) = &org.id else { return };
+        if !org.contains(&self.account.id) {
+            return;
+        }
+        self.context.set("aws:PrincipalOrgID", id.clone());
+        if let Some(path) = org.path_of(&self.account.id) {
+            self.context.set_many("aws:PrincipalOrgPaths", vec![path]);
+        }
+    }
+
     /// Service-linked roles are exempt from SCPs and RCPs.
     pub fn is_service_linked(&self) -> bool {
         matches!(self.entity, Entity::Role(r) if r.is_service_linked())

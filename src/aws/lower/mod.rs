@@ -78,7 +78,9 @@ pub fn lower(
             graph.add_alias(id, &user.name);
             graph.add_alias(id, &user.id);
             user_nodes.insert(user.name.as_str(), id);
-            principals.push((Principal::user(account, user, &book), id));
+            let mut principal = Principal::user(account, user, &book);
+            principal.with_organization(organization);
+            principals.push((principal, id));
         }
         let mut group_nodes = HashMap::new();
         for group in &account.groups {
@@ -111,7 +113,9 @@ pub fn lower(
             let id = graph.add_node(node);
             graph.add_alias(id, &role.name);
             graph.add_alias(id, &role.id);
-            principals.push((Principal::role(account, role, &book), id));
+            let mut principal = Principal::role(account, role, &book);
+            principal.with_organization(organization);
+            principals.push((principal, id));
         }
         credentials(account, graph, &user_nodes, &mut missing);
         memberships(account, graph, &user_nodes, &group_nodes);

@@ -49,7 +49,16 @@ pub fn resources(
     graph: &mut Graph,
 ) {
     for account in accounts {
-        for (arn, policy) in account.resource_policies.iter().flatten() {
+        let with_policy = account
+            .resource_policies
+            .iter()
+            .flatten()
+            .map(|(arn, policy)| (arn, Some(policy)));
+        let without = account
+            .resources_without_policy
+            .iter()
+            .map(|arn| (arn, None));
+        for (arn, policy) in with_policy.chain(without) {
             let kind = kinds.iter().find(|k| pattern::matches(&k.arn, arn, false));
             let (class, checks) = match kind {
                 Some(k) => {
@@ -61,7 +70,9 @@ pub fn resources(
                 }
                 None => (
                     "resource".to_string(),
-                    own_actions(policy)
+                    policy
+                        .map(own_actions)
+                        .unwrap_or_default()
                         .into_iter()
                         .map(|a| (a, arn.clone()))
                         .collect(),
