@@ -180,7 +180,7 @@ pub fn describe(statement: &Statement, ctx: &Context) -> String {
     let resolve_all = |list: &[String]| -> String {
         list.iter()
             .map(|r| match resolve(r, ctx) {
-                Resolved::Text(t) => t,
+                Resolved::Text(t) => crate::aws::policy::pattern::unescape(&t),
                 _ => r.clone(),
             })
             .collect::<Vec<_>>()

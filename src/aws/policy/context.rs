@@ -23,6 +23,10 @@ pub struct Context {
     keys: Arc<KeyMap>,
     /// Keys of one request (`aws:ResourceAccount`), consulted before `keys`.
     overlay: Vec<(String, KeyState)>,
+    /// Policy strings already resolved against `keys`, with the keys each used: the many
+    /// requests of one principal resolve the same variables again and again. Replaced, not
+    /// cleared, when `keys` change, so that earlier clones keep answers true for them.
+    memo: std::rc::Rc<std::cell::RefCell<HashMap<String, (super::variables::Resolved, Vec<String>)>>>,
     /// Lower-cased prefixes (`aws:principaltag/`) under which every present key is set, so
     /// that any other key under them is known to be absent.
     complete: Vec<String>,
@@ -62,22 +66,26 @@ impl Context {
     }
 
     pub fn set(&mut self, key: &str, value: impl Into<String>) -> &mut Self {
+        self.memo = Default::default();
         Arc::make_mut(&mut self.keys)
             .insert(key.to_lowercase(), KeyState::Values(vec![value.into()]));
         self
     }
 
     pub fn set_many(&mut self, key: &str, values: Vec<String>) -> &mut Self {
+        self.memo = Default::default();
         Arc::make_mut(&mut self.keys).insert(key.to_lowercase(), KeyState::Values(values));
         self
     }
 
     pub fn set_absent(&mut self, key: &str) -> &mut Self {
+        self.memo = Default::default();
         Arc::make_mut(&mut self.keys).insert(key.to_lowercase(), KeyState::Absent);
         self
     }
 
     pub fn set_present_unknown(&mut self, key: &str) -> &mut Self {
+        self.memo = Default::default();
         Arc::make_mut(&mut self.keys).insert(key.to_lowercase(), KeyState::PresentUnknown);
         self
     }
@@ -91,12 +99,14 @@ impl Context {
 
     /// Forgets what is known about a key: it becomes unknown.
     pub fn unset(&mut self, key: &str) -> &mut Self {
+        self.memo = Default::default();
         Arc::make_mut(&mut self.keys).remove(&key.to_lowercase());
         self
     }
 
     /// Takes every key `other` knows, overriding what this context knew.
     pub fn merge_from(&mut self, other: &Context) -> &mut Self {
+        self.memo = Default::default();
         let keys = Arc::make_mut(&mut self.keys);
         for (k, v) in other
             .keys
@@ -111,8 +121,25 @@ impl Context {
 
     /// Declares that every key under `prefix` that the request carries has been set.
     pub fn set_complete_prefix(&mut self, prefix: &str) -> &mut Self {
+        self.memo = Default::default();
         self.complete.push(prefix.to_lowercase());
         self
+    }
+
+    /// A memoised resolution of `text`, unless it used a key this request overrides.
+    pub(super) fn memo_get(&self, text: &str) -> Option<super::variables::Resolved> {
+        let memo = self.memo.borrow();
+        let (resolved, used) = memo.get(text)?;
+        let overridden = used.iter().any(|k| self.overlay.iter().any(|(o, _)| o == k));
+        (!overridden).then(|| resolved.clone())
+    }
+
+    pub(super) fn memo_put(&self, text: &str, resolved: &super::variables::Resolved, used: Vec<String>) {
+        // A resolution that used a request key is true for this request only.
+        if used.iter().any(|k| self.overlay.iter().any(|(o, _)| o == k)) {
+            return;
+        }
+        self.memo.borrow_mut().insert(text.to_string(), (resolved.clone(), used));
     }
 
     /// `None` when nothing is known about the key.

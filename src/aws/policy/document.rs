@@ -23,6 +23,69 @@ pub struct Policy {
     pub statements: Vec<Statement>,
     /// The snapshot names the policy but does not hold its document: anything may be allowed.
     pub missing_document: bool,
+    /// Which statements can apply to a request for a given service.
+    pub index: ServiceIndex,
+}
+
+/// Statements by the lower-cased services their actions name, so that evaluating a request
+/// visits only the statements that can match it. Statement numbers stay in document order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServiceIndex {
+    by_service: std::collections::HashMap<String, Vec<u32>>,
+    /// Statements whose actions may name any service (`*`, `*:Get*`, `NotAction`).
+    any_service: Vec<u32>,
+}
+
+impl ServiceIndex {
+    fn build(statements: &[Statement]) -> ServiceIndex {
+        let mut index = ServiceIndex::default();
+        for (i, statement) in statements.iter().enumerate() {
+            let i = i as u32;
+            match &statement.action_services {
+                Some(services) => {
+                    for service in services {
+                        index.by_service.entry(service.clone()).or_default().push(i);
+                    }
+                }
+                None => index.any_service.push(i),
+            }
+        }
+        index
+    }
+
+    /// Statement numbers that may apply to an action of `service` (lower-cased), ascending.
+    pub fn candidates(&self, service: &str) -> impl Iterator<Item = usize> + '_ {
+        let named = self.by_service.get(service).map(Vec::as_slice).unwrap_or(&[]);
+        merge_sorted(named, &self.any_service).map(|i| i as usize)
+    }
+}
+
+/// The union of two ascending lists, ascending.
+fn merge_sorted<'a>(a: &'a [u32], b: &'a [u32]) -> impl Iterator<Item = u32> + 'a {
+    let (mut i, mut j) = (0, 0);
+    std::iter::from_fn(move || {
+        let next = match (a.get(i), b.get(j)) {
+            (Some(&x), Some(&y)) if x == y => {
+                i += 1;
+                j += 1;
+                x
+            }
+            (Some(&x), Some(&y)) if x < y => {
+                i += 1;
+                x
+            }
+            (_, Some(&y)) => {
+                j += 1;
+                y
+            }
+            (Some(&x), None) => {
+                i += 1;
+                x
+            }
+            (None, None) => return None,
+        };
+        Some(next)
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -318,10 +381,12 @@ impl Policy {
                 ));
             }
         };
+        let index = ServiceIndex::build(&statements);
         Ok(Policy {
             source,
             statements,
             missing_document: false,
+            index,
         })
     }
 
@@ -331,6 +396,7 @@ impl Policy {
             source,
             statements: Vec::new(),
             missing_document: true,
+            index: ServiceIndex::default(),
         }
     }
 }

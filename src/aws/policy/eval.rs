@@ -94,20 +94,14 @@ pub struct Request<'a> {
 /// Evaluates every statement of `policies` against `request`.
 pub fn evaluate<'p>(policies: impl IntoIterator<Item = &'p Policy>, request: &Request) -> Verdict {
     let mut verdict = Verdict::default();
-    let service = request.action.split(':').next().unwrap_or("");
+    let service = request.action.split(':').next().unwrap_or("").to_ascii_lowercase();
     for policy in policies {
         if policy.missing_document {
             verdict.allows.push(missing_document_hit(policy));
             continue;
         }
-        for statement in &policy.statements {
-            if statement
-                .action_services
-                .as_ref()
-                .is_some_and(|s| !s.iter().any(|x| x.eq_ignore_ascii_case(service)))
-            {
-                continue;
-            }
+        for i in policy.index.candidates(&service) {
+            let statement = &policy.statements[i];
             let Some(hit) = evaluate_statement(policy, statement, request) else {
                 continue;
             };

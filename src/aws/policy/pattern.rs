@@ -27,7 +27,20 @@ fn literal(c: char) -> char {
 pub fn matches(pattern: &str, text: &str, ignore_case: bool) -> bool {
     // Policies and ARNs are ASCII nearly always: match bytes without allocating.
     if pattern.is_ascii() && text.is_ascii() {
-        let (p, t) = (pattern.as_bytes(), text.as_bytes());
+        let (mut p, mut t) = (pattern.as_bytes(), text.as_bytes());
+        // Compare the literal prefix in one go: most mismatches are found there.
+        let literal = p.iter().position(|&b| b == b'*' || b == b'?').unwrap_or(p.len());
+        if literal > t.len() {
+            return false;
+        }
+        let same = if ignore_case { p[..literal].eq_ignore_ascii_case(&t[..literal]) } else { p[..literal] == t[..literal] };
+        if !same {
+            return false;
+        }
+        if literal == p.len() {
+            return literal == t.len();
+        }
+        (p, t) = (&p[literal..], &t[literal..]);
         return if ignore_case {
             glob(p, t, b'*', b'?', |a, b| a.eq_ignore_ascii_case(&b))
         } else {

@@ -19,7 +19,7 @@ enum ResolvedPattern {
 
 fn resolve_pattern(raw: &str, ctx: &Context) -> ResolvedPattern {
     match resolve(raw, ctx) {
-        Resolved::Text(p) => ResolvedPattern::Pattern(p),
+        Resolved::Text(p) => ResolvedPattern::Pattern(p.to_string()),
         Resolved::Unknown { .. } => ResolvedPattern::Unknown,
         Resolved::Missing { .. } => ResolvedPattern::Nothing,
     }

@@ -10,7 +10,7 @@ pub enum Resolved {
     /// Every variable resolved. A `*` or `?` produced by `${*}`/`${?}` is meant literally: it
     /// comes out as [`pattern::LITERAL_STAR`] / [`pattern::LITERAL_QUESTION`], which the
     /// matchers compare as the plain characters.
-    Text(String),
+    Text(std::rc::Rc<str>),
     /// A variable whose value the analyzer does not know.
     Unknown { key: String },
     /// A variable absent from the request and without a default: the element matches nothing.
@@ -20,8 +20,18 @@ pub enum Resolved {
 /// Replaces every `${...}` of `text` from the request context.
 pub fn resolve(text: &str, ctx: &Context) -> Resolved {
     if !text.contains("${") {
-        return Resolved::Text(text.to_string());
+        return Resolved::Text(text.into());
     }
+    if let Some(resolved) = ctx.memo_get(text) {
+        return resolved;
+    }
+    let mut used = Vec::new();
+    let resolved = resolve_uncached(text, ctx, &mut used);
+    ctx.memo_put(text, &resolved, used);
+    resolved
+}
+
+fn resolve_uncached(text: &str, ctx: &Context, used: &mut Vec<String>) -> Resolved {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("${") {
@@ -41,6 +51,7 @@ pub fn resolve(text: &str, ctx: &Context) -> Resolved {
             "$" => out.push('$'),
             _ => {
                 let (key, default) = split_default(inner);
+                used.push(key.to_lowercase());
                 match ctx.get(key) {
                     Some(KeyState::Values(values)) if values.len() == 1 => out.push_str(&values[0]),
                     Some(KeyState::Absent) => match default {
@@ -69,7 +80,7 @@ pub fn resolve(text: &str, ctx: &Context) -> Resolved {
         }
     }
     out.push_str(rest);
-    Resolved::Text(out)
+    Resolved::Text(out.into())
 }
 
 /// `aws:username, 'anonymous'` → (`aws:username`, Some(`anonymous`)).
@@ -133,7 +144,7 @@ mod tests {
     #[test]
     fn escapes_are_literal() {
         let literal = format!("a{}b{}$", pattern::LITERAL_STAR, pattern::LITERAL_QUESTION);
-        assert_eq!(resolve("a${*}b${?}${$}", &ctx()), Resolved::Text(literal));
+        assert_eq!(resolve("a${*}b${?}${$}", &ctx()), Resolved::Text(literal.into()));
         assert!(
             !pattern::matches(&format!("a{}", pattern::LITERAL_STAR), "abc", false),
             "an escaped `*` is no wildcard"
