@@ -26,13 +26,16 @@ pub struct Context {
     /// Policy strings already resolved against `keys`, with the keys each used: the many
     /// requests of one principal resolve the same variables again and again. Replaced, not
     /// cleared, when `keys` change, so that earlier clones keep answers true for them.
-    memo: std::rc::Rc<std::cell::RefCell<HashMap<String, (super::variables::Resolved, Vec<String>)>>>,
+    memo: Memo,
     /// Lower-cased prefixes (`aws:principaltag/`) under which every present key is set, so
     /// that any other key under them is known to be absent.
     complete: Vec<String>,
 }
 
 static ABSENT: KeyState = KeyState::Absent;
+
+/// Resolved policy strings, and the keys each resolution read.
+type Memo = std::rc::Rc<std::cell::RefCell<HashMap<String, (super::variables::Resolved, Vec<String>)>>>;
 
 /// FNV-1a: condition keys are short, trusted strings looked up on every clause; SipHash's
 /// protection against crafted keys buys nothing here and costs a tenth of a decision.
@@ -130,16 +133,28 @@ impl Context {
     pub(super) fn memo_get(&self, text: &str) -> Option<super::variables::Resolved> {
         let memo = self.memo.borrow();
         let (resolved, used) = memo.get(text)?;
-        let overridden = used.iter().any(|k| self.overlay.iter().any(|(o, _)| o == k));
+        let overridden = used
+            .iter()
+            .any(|k| self.overlay.iter().any(|(o, _)| o == k));
         (!overridden).then(|| resolved.clone())
     }
 
-    pub(super) fn memo_put(&self, text: &str, resolved: &super::variables::Resolved, used: Vec<String>) {
+    pub(super) fn memo_put(
+        &self,
+        text: &str,
+        resolved: &super::variables::Resolved,
+        used: Vec<String>,
+    ) {
         // A resolution that used a request key is true for this request only.
-        if used.iter().any(|k| self.overlay.iter().any(|(o, _)| o == k)) {
+        if used
+            .iter()
+            .any(|k| self.overlay.iter().any(|(o, _)| o == k))
+        {
             return;
         }
-        self.memo.borrow_mut().insert(text.to_string(), (resolved.clone(), used));
+        self.memo
+            .borrow_mut()
+            .insert(text.to_string(), (resolved.clone(), used));
     }
 
     /// `None` when nothing is known about the key.

@@ -55,7 +55,11 @@ impl ServiceIndex {
 
     /// Statement numbers that may apply to an action of `service` (lower-cased), ascending.
     pub fn candidates(&self, service: &str) -> impl Iterator<Item = usize> + '_ {
-        let named = self.by_service.get(service).map(Vec::as_slice).unwrap_or(&[]);
+        let named = self
+            .by_service
+            .get(service)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
         merge_sorted(named, &self.any_service).map(|i| i as usize)
     }
 }

@@ -94,7 +94,12 @@ pub struct Request<'a> {
 /// Evaluates every statement of `policies` against `request`.
 pub fn evaluate<'p>(policies: impl IntoIterator<Item = &'p Policy>, request: &Request) -> Verdict {
     let mut verdict = Verdict::default();
-    let service = request.action.split(':').next().unwrap_or("").to_ascii_lowercase();
+    let service = request
+        .action
+        .split(':')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
     for policy in policies {
         if policy.missing_document {
             verdict.allows.push(missing_document_hit(policy));

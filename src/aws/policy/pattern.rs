@@ -29,11 +29,18 @@ pub fn matches(pattern: &str, text: &str, ignore_case: bool) -> bool {
     if pattern.is_ascii() && text.is_ascii() {
         let (mut p, mut t) = (pattern.as_bytes(), text.as_bytes());
         // Compare the literal prefix in one go: most mismatches are found there.
-        let literal = p.iter().position(|&b| b == b'*' || b == b'?').unwrap_or(p.len());
+        let literal = p
+            .iter()
+            .position(|&b| b == b'*' || b == b'?')
+            .unwrap_or(p.len());
         if literal > t.len() {
             return false;
         }
-        let same = if ignore_case { p[..literal].eq_ignore_ascii_case(&t[..literal]) } else { p[..literal] == t[..literal] };
+        let same = if ignore_case {
+            p[..literal].eq_ignore_ascii_case(&t[..literal])
+        } else {
+            p[..literal] == t[..literal]
+        };
         if !same {
             return false;
         }

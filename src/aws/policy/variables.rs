@@ -144,7 +144,10 @@ mod tests {
     #[test]
     fn escapes_are_literal() {
         let literal = format!("a{}b{}$", pattern::LITERAL_STAR, pattern::LITERAL_QUESTION);
-        assert_eq!(resolve("a${*}b${?}${$}", &ctx()), Resolved::Text(literal.into()));
+        assert_eq!(
+            resolve("a${*}b${?}${$}", &ctx()),
+            Resolved::Text(literal.into())
+        );
         assert!(
             !pattern::matches(&format!("a{}", pattern::LITERAL_STAR), "abc", false),
             "an escaped `*` is no wildcard"
