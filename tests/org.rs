@@ -288,3 +288,29 @@ fn can_agrees_with_the_radius_across_accounts() {
         "root, OU and account levels"
     );
 }
+
+#[test]
+fn scps_narrow_the_permissions_listed() {
+    let d = doc();
+    let star = nodes(&d)
+        .iter()
+        .find(|n| {
+            n["kind"] == "permission"
+                && n["label"] == "* on *"
+                && steps(n).last().unwrap()["from"] == prod_role("deploy-infra")
+        })
+        .expect("deploy-infra's AdministratorAccess is listed");
+    let notes = str_list(&steps(star).last().unwrap()["notes"]);
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("partly denied by WorkloadsDenyList")),
+        "{notes:?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("WorkloadsRegionRestriction") && n.contains("undecided")),
+        "{notes:?}"
+    );
+}

@@ -128,7 +128,12 @@ pub fn lower(
     }
     assume::external_trusts(&roles, graph);
     for (principal, node) in &principals {
-        permissions::granted(principal, *node, graph);
+        let scps = if principal.is_service_linked() {
+            None
+        } else {
+            authz.control_levels(ControlKind::Scp, &principal.account.id)
+        };
+        permissions::granted(principal, scps.as_deref(), *node, graph);
     }
     match resources::builtin_kinds() {
         Ok(kinds) => resources::resources(accounts, &kinds, &principals, &authz, graph),

@@ -12,14 +12,36 @@ use crate::aws::policy::{Context, Policy, Tri, condition};
 use crate::aws::principal::Principal;
 use crate::graph::{Edge, EdgeKind, Evidence, Graph, Node, NodeId, NodeKind, Undecided};
 
-pub fn granted(principal: &Principal, node: NodeId, graph: &mut Graph) {
+/// Adds the principal's permission edges. `scp_levels` are the SCPs from the root down to
+/// its account, when any apply: like the boundary, each level must allow what is granted,
+/// and their denies cut it.
+pub fn granted(
+    principal: &Principal,
+    scp_levels: Option<&[(String, Vec<&Policy>)]>,
+    node: NodeId,
+    graph: &mut Graph,
+) {
     let ctx = &principal.context;
     let account = &principal.account.id;
+    let mut guards: Vec<Guard> = principal
+        .boundary
+        .map(|b| Guard {
+            name: format!("the permission boundary {}", b.source.name),
+            policies: vec![b],
+        })
+        .into_iter()
+        .collect();
+    for (target, policies) in scp_levels.into_iter().flatten() {
+        guards.push(Guard {
+            name: format!("the service control policies on `{target}`"),
+            policies: policies.clone(),
+        });
+    }
     let denies: Vec<(&Policy, &Statement)> = principal
         .identity
         .iter()
         .copied()
-        .chain(principal.boundary)
+        .chain(guards.iter().flat_map(|g| g.policies.iter().copied()))
         .flat_map(|p| p.statements.iter().map(move |s| (p, s)))
         .filter(|(_, s)| s.effect == Effect::Deny)
         .collect();
@@ -42,7 +64,7 @@ pub fn granted(principal: &Principal, node: NodeId, graph: &mut Graph) {
             .iter()
             .filter(|s| s.effect == Effect::Allow)
         {
-            if let Some(evidence) = grant_evidence(principal, policy, statement, &denies, ctx) {
+            if let Some(evidence) = grant_evidence(&guards, policy, statement, &denies, ctx) {
                 let text = describe(statement, ctx);
                 let target = permission_node(graph, account, &text);
                 graph.add_edge(node, target, Edge::new(EdgeKind::Granted, evidence));
@@ -51,8 +73,15 @@ pub fn granted(principal: &Principal, node: NodeId, graph: &mut Graph) {
     }
 }
 
+/// A layer of policies that must also allow a grant: a permission boundary, or the SCPs of
+/// one level of the organisation.
+pub struct Guard<'a> {
+    pub name: String,
+    pub policies: Vec<&'a Policy>,
+}
+
 fn grant_evidence(
-    principal: &Principal,
+    guards: &[Guard],
     policy: &Policy,
     statement: &Statement,
     denies: &[(&Policy, &Statement)],
@@ -99,49 +128,48 @@ fn grant_evidence(
         evidence.statements.push(reference);
     }
 
-    if let Some(boundary) = principal.boundary {
-        if boundary.missing_document {
+    // Each layer that must also allow: the permission boundary, and every SCP level.
+    for guard in guards {
+        if let Some(missing) = guard.policies.iter().find(|p| p.missing_document) {
             undecided.push(Undecided {
-                key: boundary.source.name.clone(),
-                reason: "the permission boundary's document is not in the snapshot".into(),
+                key: missing.source.name.clone(),
+                reason: format!("{} is not in the snapshot", guard.name),
             });
-        } else {
-            let allows = || {
-                boundary
-                    .statements
-                    .iter()
-                    .filter(|s| s.effect == Effect::Allow)
-            };
-            let covering = allows().find(|b| {
-                actions_cover(&b.actions, &statement.actions)
-                    && resources_cover(b.resources.as_ref(), statement.resources.as_ref(), ctx)
-                    && condition::evaluate_all(&b.conditions, ctx).0 == Tri::True
-            });
-            match covering {
-                Some(b) => evidence.statements.push(statement_ref(boundary, b)),
-                None => {
-                    let overlapping: Vec<&Statement> = allows()
-                        .filter(|b| {
-                            actions_intersect(&b.actions, &statement.actions)
-                                && resources_intersect(
-                                    b.resources.as_ref(),
-                                    statement.resources.as_ref(),
-                                    ctx,
-                                )
-                                && condition::evaluate_all(&b.conditions, ctx).0.possible()
-                        })
-                        .collect();
-                    if overlapping.is_empty() {
-                        return None;
-                    }
-                    evidence.notes.push(format!(
-                        "narrowed by the permission boundary {}",
-                        boundary.source.name
-                    ));
-                    evidence
-                        .statements
-                        .extend(overlapping.into_iter().map(|b| statement_ref(boundary, b)));
+            continue;
+        }
+        let allows = || {
+            guard
+                .policies
+                .iter()
+                .flat_map(|p| p.statements.iter().map(move |s| (*p, s)))
+                .filter(|(_, s)| s.effect == Effect::Allow)
+        };
+        let covering = allows().find(|(_, b)| {
+            actions_cover(&b.actions, &statement.actions)
+                && resources_cover(b.resources.as_ref(), statement.resources.as_ref(), ctx)
+                && condition::evaluate_all(&b.conditions, ctx).0 == Tri::True
+        });
+        match covering {
+            Some((p, b)) => evidence.statements.push(statement_ref(p, b)),
+            None => {
+                let overlapping: Vec<_> = allows()
+                    .filter(|(_, b)| {
+                        actions_intersect(&b.actions, &statement.actions)
+                            && resources_intersect(
+                                b.resources.as_ref(),
+                                statement.resources.as_ref(),
+                                ctx,
+                            )
+                            && condition::evaluate_all(&b.conditions, ctx).0.possible()
+                    })
+                    .collect();
+                if overlapping.is_empty() {
+                    return None;
                 }
+                evidence.notes.push(format!("narrowed by {}", guard.name));
+                evidence
+                    .statements
+                    .extend(overlapping.into_iter().map(|(p, b)| statement_ref(p, b)));
             }
         }
     }

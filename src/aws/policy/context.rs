@@ -35,7 +35,8 @@ pub struct Context {
 static ABSENT: KeyState = KeyState::Absent;
 
 /// Resolved policy strings, and the keys each resolution read.
-type Memo = std::rc::Rc<std::cell::RefCell<HashMap<String, (super::variables::Resolved, Vec<String>)>>>;
+type Memo =
+    std::rc::Rc<std::cell::RefCell<HashMap<String, (super::variables::Resolved, Vec<String>)>>>;
 
 /// FNV-1a: condition keys are short, trusted strings looked up on every clause; SipHash's
 /// protection against crafted keys buys nothing here and costs a tenth of a decision.
