@@ -10,4 +10,5 @@ pub mod graph;
 pub mod query;
 pub mod redact;
 pub mod report;
+pub mod rules;
 pub mod snapshot;

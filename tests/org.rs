@@ -51,10 +51,14 @@ fn cross_account_hops_need_both_sides_and_hold_definitely() {
             .all(|s| s["to"] != prod_session("db-migrate")),
         "db-migrate's session is never assumed"
     );
+    // It is reached only through deploy-infra's escalation techniques or account control.
     let db = node(&d, &prod_role("db-migrate"));
     assert!(
-        edge_kinds(db).contains(&"controls".to_string()),
-        "only through account control"
+        steps(db)
+            .iter()
+            .any(|s| s["from"] == prod_role("deploy-infra") || s["edge"] == "controls"),
+        "only once deploy-infra's IAM permissions are used: {:?}",
+        path_ids(db)
     );
 }
 
@@ -84,12 +88,14 @@ fn the_org_id_is_derived_so_the_data_perimeter_rcp_does_not_deny_members() {
 }
 
 #[test]
-fn admin_of_prod_is_conditional_because_an_scp_denies_part_of_iam() {
+fn admin_of_prod_is_reached_by_re_trusting_the_break_glass_role() {
     let d = doc();
-    assert_eq!(d["admin"], "conditional");
+    // deploy-infra's own administrator control is uncertain (an SCP denies part of IAM), but
+    // it may rewrite the trust of breakglass-admin, which the deny list exempts, and assume it.
+    assert_eq!(d["admin"], "definite");
     assert_eq!(
         d["admin_accounts"],
-        serde_json::json!([{"account": PROD, "reach": "conditional"}])
+        serde_json::json!([{"account": PROD, "reach": "definite"}])
     );
     let control = node(&d, &format!("aws:account:{PROD}"));
     let ids = path_ids(control);
@@ -100,9 +106,45 @@ fn admin_of_prod_is_conditional_because_an_scp_denies_part_of_iam() {
             format!("arn:aws:iam::{CI}:user/ci/gh-runner"),
             prod_session("deploy-infra"),
             prod_role("deploy-infra"),
+            prod_role("breakglass-admin"),
             format!("aws:account:{PROD}")
         ]
     );
+    let technique = &steps(control)[3];
+    assert_eq!(technique["edge"], "escalates_to");
+    assert!(
+        technique["mechanism"]
+            .as_str()
+            .unwrap()
+            .starts_with("aws.iam.update-assume-role-policy"),
+        "{technique:#}"
+    );
+    // Nothing of the management account is reached.
+    assert!(
+        nodes(&d).iter().all(|n| n["account"] != "999900001111"),
+        "the management account stays out of reach"
+    );
+}
+
+#[test]
+fn the_deny_list_scp_makes_deploy_infras_own_control_conditional() {
+    // Without the escalation rules, the only route is deploy-infra's AdministratorAccess,
+    // which the SCP that denies part of IAM makes conditional.
+    let snap = org();
+    let r = run([
+        "radius",
+        "-s",
+        snap.to_str().unwrap(),
+        "--from",
+        KEY,
+        "--format",
+        "json",
+        "--no-escalation",
+    ]);
+    assert_eq!(r.code, Some(0), "{r:#?}");
+    let d: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(d["admin"], "conditional");
+    let control = node(&d, &format!("aws:account:{PROD}"));
     let last = steps(control).last().unwrap();
     assert!(
         last["undecided"]
@@ -111,11 +153,6 @@ fn admin_of_prod_is_conditional_because_an_scp_denies_part_of_iam() {
             .iter()
             .any(|u| u["key"].as_str().unwrap().contains("WorkloadsDenyList")),
         "{last:#}"
-    );
-    // Nothing of the management account is reached.
-    assert!(
-        nodes(&d).iter().all(|n| n["account"] != "999900001111"),
-        "the management account stays out of reach"
     );
 }
 

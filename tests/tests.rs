@@ -10,3 +10,4 @@ mod cli;
 mod conformance;
 mod loading;
 mod org;
+mod rules;

@@ -54,6 +54,8 @@ pub struct Decision {
     pub value: Tri,
     /// Whether an explicit deny certainly applies.
     pub explicit_deny: bool,
+    /// Whether an explicit deny applies, three-valued.
+    pub deny: Tri,
     pub allowed_by: Vec<StatementRef>,
     pub denied_by: Vec<StatementRef>,
     pub undecided: Vec<Undecided>,
@@ -182,7 +184,20 @@ impl<'a> Authorizer<'a> {
         resource: &str,
         session_policy: Option<&Policy>,
     ) -> Decision {
-        self.decide_inner(principal, action, resource, session_policy, false)
+        self.decide_inner(principal, action, resource, session_policy, false, &[])
+    }
+
+    /// Like [`Self::decide`] or [`Self::decide_some`], with condition keys the request
+    /// carries on top of the principal's (`iam:PassedToService` for PassRole).
+    pub fn decide_with(
+        &self,
+        principal: &Principal,
+        action: &str,
+        resource: &str,
+        pattern: bool,
+        context: &[(&str, &str)],
+    ) -> Decision {
+        self.decide_inner(principal, action, resource, None, pattern, context)
     }
 
     /// Decides whether `principal` may perform `action` on *some* resource matching
@@ -194,7 +209,7 @@ impl<'a> Authorizer<'a> {
         action: &str,
         resource_pattern: &str,
     ) -> Decision {
-        self.decide_inner(principal, action, resource_pattern, None, true)
+        self.decide_inner(principal, action, resource_pattern, None, true, &[])
     }
 
     fn decide_inner(
@@ -204,10 +219,14 @@ impl<'a> Authorizer<'a> {
         resource: &str,
         session_policy: Option<&Policy>,
         resource_is_pattern: bool,
+        request_keys: &[(&str, &str)],
     ) -> Decision {
         let caller_account = principal.account.id.as_str();
         let (owner, owner_known) = self.owner(resource, caller_account);
         let mut context = principal.context.clone();
+        for (key, value) in request_keys {
+            context.set_for_request(key, *value);
+        }
         if owner_known {
             context.set_for_request("aws:ResourceAccount", owner.clone());
             if let Some(org) = self.organization.filter(|o| o.contains(&owner)) {
@@ -465,6 +484,7 @@ impl<'a> Authorizer<'a> {
             value,
             resource_names_caller: rp_direct.or(rp_session),
             explicit_deny,
+            deny,
             allowed_by,
             denied_by,
             undecided,

@@ -126,6 +126,14 @@ pub struct RoleDetail {
     /// Not in GAAD output; present when the snapshot merged `list-roles` or was written by hand.
     #[serde(default)]
     pub max_session_duration: Option<u32>,
+    #[serde(default)]
+    pub instance_profile_list: Vec<InstanceProfile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InstanceProfile {
+    pub arn: String,
 }
 
 #[derive(Debug, Deserialize)]

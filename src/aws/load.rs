@@ -85,6 +85,32 @@ pub fn account_from_gaad(
                 None => Policy::missing(source(file, base, &name)),
             };
             account.managed.insert(p.arn.clone(), policy);
+            account
+                .policy_versions
+                .insert(p.arn.clone(), p.policy_version_list.len());
+            // Versions not in force still matter to SetDefaultPolicyVersion: note one that
+            // allows everything. A version that does not parse is not in force: skip it.
+            let permissive = p
+                .policy_version_list
+                .iter()
+                .filter(|v| !v.is_default_version)
+                .any(|v| {
+                    v.document
+                        .as_ref()
+                        .and_then(|d| decode_document(d).ok())
+                        .and_then(|d| Policy::parse(source(file, String::new(), &name), &d).ok())
+                        .is_some_and(|policy| {
+                            policy.statements.iter().any(|s| {
+                                s.effect == super::policy::Effect::Allow
+                                    && s.conditions.is_empty()
+                                    && super::policy::shape::all_actions(&s.actions)
+                                    && super::policy::shape::all_resources(s.resources.as_ref())
+                            })
+                        })
+                });
+            if permissive {
+                account.permissive_versions.insert(p.arn.clone());
+            }
         }
         for (i, u) in gaad.user_detail_list.into_iter().enumerate() {
             let base = format!("{page}/UserDetailList/{i}");
@@ -152,6 +178,11 @@ pub fn account_from_gaad(
                 tags: r.tags.into_iter().map(|t| (t.key, t.value)).collect(),
                 trust,
                 max_session_duration: r.max_session_duration,
+                instance_profiles: r
+                    .instance_profile_list
+                    .iter()
+                    .map(|p| p.arn.clone())
+                    .collect(),
             });
         }
     }

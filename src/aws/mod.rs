@@ -4,6 +4,7 @@
 pub mod authz;
 pub mod can;
 pub mod hints;
+pub mod inventories;
 pub mod inventory;
 pub mod load;
 pub mod lower;

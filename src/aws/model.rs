@@ -14,6 +14,14 @@ pub struct Account {
     pub roles: Vec<Role>,
     /// Managed policies by ARN, default version only.
     pub managed: HashMap<String, Policy>,
+    /// How many versions each managed policy has (SetDefaultPolicyVersion needs another one).
+    pub policy_versions: HashMap<String, usize>,
+    /// Managed policies with a non-default version that allows every action on every resource
+    /// (switching to it with SetDefaultPolicyVersion makes an administrator).
+    pub permissive_versions: std::collections::HashSet<String>,
+    /// Inventories of resources escalation techniques need, by kind (`lambda-functions`);
+    /// a kind the snapshot did not collect has no entry.
+    pub inventories: HashMap<&'static str, Vec<InventoryItem>>,
     pub keys: Vec<AccessKey>,
     /// Credential report rows by user name; `None` when the report is not in the snapshot.
     pub credential_report: Option<HashMap<String, CredentialReportRow>>,
@@ -65,6 +73,8 @@ pub struct Role {
     pub tags: Vec<(String, String)>,
     pub trust: Option<Policy>,
     pub max_session_duration: Option<u32>,
+    /// Instance profiles that carry the role to EC2.
+    pub instance_profiles: Vec<String>,
 }
 
 impl Role {
@@ -83,4 +93,13 @@ pub struct AccessKey {
     pub status: KeyStatus,
     pub created: Option<Timestamp>,
     pub last_used: Option<LastUsed>,
+}
+
+/// One resource of an inventory: its id and the role it runs with (directly, or through an
+/// instance profile).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InventoryItem {
+    pub id: String,
+    /// Role ARN, or instance-profile ARN for EC2 instances.
+    pub runs_as: Option<String>,
 }

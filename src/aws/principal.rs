@@ -70,6 +70,7 @@ pub enum Entity<'a> {
 }
 
 /// A principal with everything evaluation needs.
+#[derive(Clone)]
 pub struct Principal<'a> {
     pub account: &'a Account,
     pub entity: Entity<'a>,

@@ -13,6 +13,11 @@ pub enum CliError {
     Can(#[from] crate::aws::can::CanError),
     #[error("{0}")]
     Usage(String),
+    #[error(transparent)]
+    Rules(#[from] crate::rules::RuleError),
+    /// Checks that ran and found problems: the report is on stdout.
+    #[error("{0}")]
+    Failed(String),
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
     #[error("cannot encode the output as JSON: {0}")]
@@ -22,7 +27,12 @@ pub enum CliError {
 impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
-            CliError::Load(_) | CliError::Select(_) | CliError::Can(_) | CliError::Usage(_) => 2,
+            CliError::Load(_)
+            | CliError::Select(_)
+            | CliError::Can(_)
+            | CliError::Usage(_)
+            | CliError::Rules(_) => 2,
+            CliError::Failed(_) => 1,
             CliError::Output(_) | CliError::Json(_) => 1,
         }
     }

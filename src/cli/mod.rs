@@ -3,6 +3,7 @@
 mod can;
 mod error;
 mod radius;
+mod rules;
 
 pub use error::CliError;
 
@@ -17,6 +18,10 @@ use std::io::Write;
     long_about = "blastmap reads a snapshot of a cloud's IAM exports and computes everything the holder of a credential can reach: principals, sessions, permissions and administrator control, each with a witness path and the policy statements that allow it."
 )]
 pub struct Cli {
+    /// A directory of rule files (`*.toml` with `[[rule]]`) that add to or replace the
+    /// built-in escalation rules, for every command.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub policies: Option<std::path::PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -27,6 +32,9 @@ pub enum Command {
     Radius(radius::RadiusArgs),
     /// Whether a principal may perform an action on a resource: allow, deny or conditional.
     Can(can::CanArgs),
+    /// The escalation rules: check them and their examples.
+    #[command(subcommand)]
+    Rules(rules::RulesCommand),
 }
 
 /// Output formats every command accepts.
@@ -41,7 +49,8 @@ pub enum Format {
 /// Runs a parsed command line, writing the report to `out`.
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
     match cli.command {
-        Command::Radius(args) => radius::run(args, out),
+        Command::Radius(args) => radius::run(args, cli.policies.as_deref(), out),
         Command::Can(args) => can::run(args, out),
+        Command::Rules(command) => rules::run(command, cli.policies.as_deref(), out),
     }
 }

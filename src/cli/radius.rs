@@ -16,13 +16,26 @@ pub struct RadiusArgs {
     /// role name.
     #[arg(long = "from", value_name = "SELECTOR")]
     pub from: String,
+    /// Leave out the privilege-escalation techniques of `policies/`: only role assumption,
+    /// sessions and administrator control.
+    #[arg(long)]
+    pub no_escalation: bool,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
 
-pub fn run(args: RadiusArgs, out: &mut dyn Write) -> Result<(), CliError> {
+pub fn run(
+    args: RadiusArgs,
+    policies: Option<&std::path::Path>,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let rules = if args.no_escalation {
+        crate::rules::RuleSet::default()
+    } else {
+        crate::rules::RuleSet::load(policies)?
+    };
     let snapshot = Snapshot::open(&args.snapshot)?;
-    let analysis = build(&snapshot);
+    let analysis = build(&snapshot, &rules);
     let start = select(&analysis.graph, &args.from).map_err(|e| {
         e.with_hint(crate::aws::hints::unknown_selector(
             args.from.trim(),

@@ -144,6 +144,9 @@ pub struct Undecided {
 pub struct Evidence {
     /// The rule or mechanism, e.g. `sts:AssumeRole (trust names the principal)`.
     pub mechanism: String,
+    /// The escalation rule's id, for an edge a technique of `policies/` creates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
     pub statements: Vec<StatementRef>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub records: Vec<RecordRef>,

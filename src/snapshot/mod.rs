@@ -135,6 +135,7 @@ impl Snapshot {
                     MissingSource::new(rel("credential-report.csv"), "file absent", REPORT_HIDE),
                 );
             }
+            crate::aws::inventories::read_all(&mut account, &dir)?;
             let policies_path = dir.join("resource-policies.json");
             if policies_path.is_file() {
                 let file = SourceFile {

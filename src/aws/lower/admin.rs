@@ -23,6 +23,16 @@ pub fn administers(
     control: NodeId,
     graph: &mut Graph,
 ) {
+    if let Some(edge) = admin_edge(principal, scp_levels) {
+        graph.add_edge(node, control, edge);
+    }
+}
+
+/// The `administers` edge a principal with these policies would have, if any.
+pub fn admin_edge(
+    principal: &Principal,
+    scp_levels: Option<&[(String, Vec<&Policy>)]>,
+) -> Option<Edge> {
     let ctx = &principal.context;
     let all_of = |policy: &Policy| -> Vec<Hit> {
         if policy.missing_document {
@@ -50,7 +60,7 @@ pub fn administers(
     let identity: Vec<Hit> = principal.identity.iter().flat_map(|p| all_of(p)).collect();
     let allow = Tri::any(identity.iter().map(|h| h.value));
     if !allow.possible() {
-        return;
+        return None;
     }
     let boundary: Vec<Hit> = principal.boundary.map(all_of).unwrap_or_default();
     let within_boundary = if principal.boundary.is_some() {
@@ -166,13 +176,11 @@ pub fn administers(
         .chain(denies.iter().filter(|h| h.value == Tri::Unknown))
         .collect();
     let decision = Decision::new(value, &hits, extra);
-    if let Some(edge) = decision.edge(
+    decision.edge(
         EdgeKind::Administers,
         "administrator-equivalent: every action on every resource is allowed",
         vec![format!("controls account {}", principal.account.id)],
-    ) {
-        graph.add_edge(node, control, edge);
-    }
+    )
 }
 
 /// Control of an account reaches every principal in it: an administrator can create access

@@ -4,6 +4,7 @@
 mod admin;
 mod assume;
 mod decide;
+mod escalation;
 mod permissions;
 mod resources;
 
@@ -26,6 +27,7 @@ pub(super) const USER_SESSION_MAX_SECS: u32 = 129_600;
 pub fn lower(
     accounts: &[Account],
     organization: Option<&Organization>,
+    rules: &[crate::rules::Rule],
     graph: &mut Graph,
 ) -> Vec<MissingSource> {
     let authz = Authorizer::new(accounts, organization);
@@ -151,6 +153,17 @@ pub fn lower(
                 authz.control_levels(ControlKind::Scp, &principal.account.id)
             };
             admin::administers(principal, scps.as_deref(), *node, *control, graph);
+        }
+    }
+    let escalation = escalation::Escalation::new(rules, &authz, &book, organization);
+    for (principal, node) in &principals {
+        if let Some(&control) = controls.get(principal.account.id.as_str()) {
+            let scps = if principal.is_service_linked() {
+                None
+            } else {
+                authz.control_levels(ControlKind::Scp, &principal.account.id)
+            };
+            escalation.apply(principal, *node, control, scps.as_deref(), graph);
         }
     }
     for account in accounts {

@@ -177,6 +177,7 @@ fn add_role_at<'a>(
         tags: Vec::new(),
         trust: Some(trust),
         max_session_duration: None,
+        instance_profiles: Vec::new(),
     });
     account.roles.last_mut().unwrap()
 }
@@ -207,7 +208,7 @@ fn add_key(account: &mut Account, id: &str, user: &str, status: KeyStatus) {
 
 fn build(accounts: &[Account]) -> (Graph, Vec<MissingSource>) {
     let mut graph = Graph::new();
-    let missing = lower(accounts, None, &mut graph);
+    let missing = lower(accounts, None, &[], &mut graph);
     (graph, missing)
 }
 

@@ -1,0 +1,461 @@
+//! Privilege-escalation techniques of `policies/aws/*.toml` applied to every principal: an
+//! edge from the principal to what the technique gives it, decided by the same authorizer as
+//! `blastmap can`, conditional where a resource it needs is not in the snapshot.
+
+use super::admin::admin_edge;
+use crate::aws::authz::{Authorizer, Decision};
+use crate::aws::model::{Account, Role};
+use crate::aws::organization::Organization;
+use crate::aws::policy::document::{Effect, Principals};
+use crate::aws::policy::{Policy, PolicySource, Tri};
+use crate::aws::principal::{Entity, PolicyBook, Principal};
+use crate::graph::{Edge, EdgeKind, Evidence, Graph, NodeId, StatementRef, Undecided};
+use crate::rules::{Actor, Gives, Rule, Target};
+use std::sync::Arc;
+
+/// What a technique is applied to, for one actor.
+enum Aim<'a> {
+    User(&'a crate::aws::model::User),
+    Role(&'a Role),
+    Group(&'a crate::aws::model::Group),
+    Myself,
+    Policy(&'a str),
+}
+
+impl Aim<'_> {
+    fn arn<'b>(&'b self, actor: &'b Principal) -> &'b str {
+        match self {
+            Aim::User(u) => &u.arn,
+            Aim::Role(r) => &r.arn,
+            Aim::Group(g) => &g.arn,
+            Aim::Myself => actor.arn(),
+            Aim::Policy(arn) => arn,
+        }
+    }
+
+    fn name<'b>(&'b self, actor: &'b Principal) -> &'b str {
+        let arn = self.arn(actor);
+        arn.rsplit('/').next().unwrap_or(arn)
+    }
+}
+
+/// Everything the escalation stage needs besides the graph.
+pub struct Escalation<'a> {
+    pub rules: &'a [Rule],
+    pub authz: &'a Authorizer<'a>,
+    pub book: &'a PolicyBook<'a>,
+    pub organization: Option<&'a Organization>,
+    /// A policy allowing everything, standing for one a principal writes for itself.
+    pub everything: Policy,
+}
+
+impl<'a> Escalation<'a> {
+    pub fn new(
+        rules: &'a [Rule],
+        authz: &'a Authorizer<'a>,
+        book: &'a PolicyBook<'a>,
+        organization: Option<&'a Organization>,
+    ) -> Self {
+        let source = PolicySource {
+            file: Arc::from("(escalation)"),
+            pointer: String::new(),
+            name: "a policy it grants itself".into(),
+        };
+        let doc = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]});
+        let everything = Policy::parse(source, &doc).unwrap_or_else(|_| {
+            Policy::missing(PolicySource {
+                file: Arc::from("(escalation)"),
+                pointer: String::new(),
+                name: "a policy it grants itself".into(),
+            })
+        });
+        Escalation {
+            rules,
+            authz,
+            book,
+            organization,
+            everything,
+        }
+    }
+
+    /// Adds every technique's edges from `actor`.
+    pub fn apply(
+        &self,
+        actor: &Principal,
+        node: NodeId,
+        control: NodeId,
+        scps: Option<&[(String, Vec<&Policy>)]>,
+        graph: &mut Graph,
+    ) {
+        for rule in self.rules {
+            for aim in aims(rule, actor) {
+                let Some(mut decision) = self.decide(rule, actor, &aim) else {
+                    continue;
+                };
+                let (to, kind) = match rule.gives {
+                    Gives::ActAs => {
+                        let Some(target) = graph.find_key(aim.arn(actor)) else {
+                            continue;
+                        };
+                        (target, EdgeKind::EscalatesTo)
+                    }
+                    Gives::Admin if matches!(aim, Aim::Role(_)) => {
+                        // The actor makes a role it can assume an administrator, then assumes
+                        // it: administrator-equivalent within what limits that role.
+                        let Aim::Role(role) = &aim else { continue };
+                        let mut empowered = Principal::role(actor.account, role, self.book);
+                        empowered.with_organization(self.organization);
+                        empowered.identity.push(&self.everything);
+                        let Some(admin) = admin_edge(&empowered, scps) else {
+                            continue;
+                        };
+                        merge(
+                            &mut decision,
+                            &admin.evidence,
+                            admin.reach == crate::graph::Reach::Conditional,
+                        );
+                        (control, EdgeKind::EscalatesTo)
+                    }
+                    Gives::Admin => {
+                        // Administrator-equivalent within what still limits it: the actor with
+                        // a policy allowing everything, through its boundary, denies and SCPs.
+                        let mut empowered = actor.clone();
+                        empowered.identity.push(&self.everything);
+                        let Some(admin) = admin_edge(&empowered, scps) else {
+                            continue;
+                        };
+                        merge(
+                            &mut decision,
+                            &admin.evidence,
+                            admin.reach == crate::graph::Reach::Conditional,
+                        );
+                        (control, EdgeKind::EscalatesTo)
+                    }
+                    Gives::Join => {
+                        let Aim::Group(group) = aim else { continue };
+                        let Some(target) = graph.find_key(&group.arn) else {
+                            continue;
+                        };
+                        // Joined, the actor holds the group's policies too: administrator
+                        // control if they allow everything.
+                        let mut member = actor.clone();
+                        let book_policies = group_policies(actor.account, group, actor);
+                        member.identity.extend(book_policies);
+                        if let Some(admin) = admin_edge(&member, scps) {
+                            let mut via = decision.clone();
+                            merge(
+                                &mut via,
+                                &admin.evidence,
+                                admin.reach == crate::graph::Reach::Conditional,
+                            );
+                            if let Some(edge) = edge(
+                                rule,
+                                &aim,
+                                actor,
+                                via,
+                                format!(" (group/{} allows everything)", group.name),
+                            ) {
+                                graph.add_edge(node, control, edge);
+                            }
+                        }
+                        (target, EdgeKind::EscalatesTo)
+                    }
+                };
+                let _ = kind;
+                if let Some(edge) = edge(rule, &aim, actor, decision, String::new()) {
+                    graph.add_edge(node, to, edge);
+                }
+            }
+        }
+    }
+
+    /// Whether `actor` can apply `rule` to `aim`: every permission, the target's facts, the
+    /// resources it needs.
+    fn decide(&self, rule: &Rule, actor: &Principal, aim: &Aim) -> Option<Decision> {
+        let mut value = Tri::True;
+        let mut statements: Vec<StatementRef> = Vec::new();
+        let mut undecided: Vec<Undecided> = Vec::new();
+        for permission in &rule.permissions {
+            let resource = permission
+                .resource
+                .replace("{target.arn}", aim.arn(actor))
+                .replace("{target.name}", aim.name(actor))
+                .replace("{self.arn}", actor.arn())
+                .replace("{account}", &actor.account.id);
+            let context: Vec<(&str, &str)> = permission
+                .context
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            let d = self.authz.decide_with(
+                actor,
+                &permission.action,
+                &resource,
+                resource.contains('*'),
+                &context,
+            );
+            if permission.unless_denied {
+                value = value.and(d.deny.not());
+                if !value.possible() {
+                    return None;
+                }
+                if d.deny == Tri::Unknown {
+                    undecided.extend(d.undecided);
+                }
+                continue;
+            }
+            value = value.and(d.value);
+            if !value.possible() {
+                return None;
+            }
+            statements.extend(d.allowed_by);
+            if d.value == Tri::Unknown {
+                undecided.extend(d.undecided);
+            }
+        }
+        // Switching a policy to another version gives whatever that version allows.
+        if let (Some(true), Aim::Policy(arn)) = (rule.other_version, aim) {
+            if !actor.account.permissive_versions.contains(*arn) {
+                value = value.and(Tri::Unknown);
+                undecided.push(Undecided {
+                    key: format!("other versions of {arn}"),
+                    reason: "no other version allows everything; what the versions allow is not analysed beyond that".into(),
+                });
+            }
+        }
+        // Edit a role, then use it: only worth anything if the actor can assume the role.
+        if let (Some(true), Aim::Role(role)) = (rule.assumable, aim) {
+            let d = self.authz.decide(actor, "sts:AssumeRole", &role.arn, None);
+            value = value.and(d.value);
+            if !value.possible() {
+                return None;
+            }
+            statements.extend(d.allowed_by);
+            if d.value == Tri::Unknown {
+                undecided.extend(d.undecided);
+            }
+        }
+        // Facts about the target the snapshot may not hold.
+        if let (Some(wanted), Aim::User(user)) = (rule.console_password, aim) {
+            match actor
+                .account
+                .credential_report
+                .as_ref()
+                .map(|r| r.get(&user.name).map(|row| row.has_password()))
+            {
+                Some(Some(has)) if has != wanted => return None,
+                Some(Some(_)) => {}
+                _ => {
+                    value = value.and(Tri::Unknown);
+                    undecided.push(Undecided {
+                        key: "console password".into(),
+                        reason: format!(
+                            "the technique needs a user {} a console password; the snapshot has no credential report row for user/{}",
+                            if wanted { "with" } else { "without" },
+                            user.name
+                        ),
+                    });
+                }
+            }
+        }
+        for requirement in &rule.requires {
+            let role = match aim {
+                Aim::Role(r) => Some(*r),
+                _ => None,
+            };
+            match actor
+                .account
+                .inventories
+                .get(requirement.inventory.as_str())
+            {
+                None => {
+                    value = value.and(Tri::Unknown);
+                    undecided.push(Undecided {
+                        key: format!("{} inventory", requirement.inventory),
+                        reason: format!(
+                            "needs {}; the snapshot has no {} inventory",
+                            requirement.what, requirement.inventory
+                        ),
+                    });
+                }
+                Some(items) => {
+                    let found = items
+                        .iter()
+                        .any(|item| match (requirement.runs_as_target, role) {
+                            (true, Some(role)) => item.runs_as.as_deref().is_some_and(|r| {
+                                r == role.arn || role.instance_profiles.iter().any(|p| p == r)
+                            }),
+                            _ => true,
+                        });
+                    if !found {
+                        return None;
+                    }
+                }
+            }
+        }
+        Some(Decision {
+            value,
+            explicit_deny: false,
+            deny: Tri::False,
+            allowed_by: statements,
+            denied_by: Vec::new(),
+            undecided,
+            steps: Vec::new(),
+            resource_names_caller: Tri::False,
+        })
+    }
+}
+
+/// Folds the evidence of a consequence (the admin check) into a technique's decision.
+fn merge(decision: &mut Decision, evidence: &Evidence, conditional: bool) {
+    if conditional {
+        decision.value = decision.value.and(Tri::Unknown);
+        decision
+            .undecided
+            .extend(evidence.undecided.iter().cloned());
+    }
+    for s in &evidence.statements {
+        if !decision.allowed_by.contains(s) {
+            decision.allowed_by.push(s.clone());
+        }
+    }
+}
+
+fn edge(
+    rule: &Rule,
+    aim: &Aim,
+    actor: &Principal,
+    decision: Decision,
+    suffix: String,
+) -> Option<Edge> {
+    if !decision.value.possible() {
+        return None;
+    }
+    let on = match aim {
+        Aim::Myself => "itself".to_string(),
+        other => other.arn(actor).to_string(),
+    };
+    let mut evidence = Evidence::new(format!("{}: {} on {on}{suffix}", rule.id, rule.title));
+    evidence.rule = Some(rule.id.clone());
+    evidence.statements = decision.allowed_by;
+    evidence.statements.dedup();
+    if decision.value == Tri::Unknown {
+        let mut undecided = decision.undecided;
+        undecided.sort();
+        undecided.dedup();
+        if undecided.is_empty() {
+            undecided.push(Undecided {
+                key: "policy".into(),
+                reason: "the policies involved could not be fully decided".into(),
+            });
+        }
+        evidence.undecided = undecided;
+    }
+    evidence.notes = rule
+        .persistence
+        .iter()
+        .map(|p| format!("may leave behind: {p}"))
+        .collect();
+    Some(Edge::new(EdgeKind::EscalatesTo, evidence))
+}
+
+/// The targets a rule applies to for one actor, with the rule's filters that the snapshot
+/// decides.
+fn aims<'a>(rule: &Rule, actor: &Principal<'a>) -> Vec<Aim<'a>> {
+    let account = actor.account;
+    match (rule.actor, actor.is_user()) {
+        (Some(Actor::User), false) | (Some(Actor::Role), true) => return Vec::new(),
+        _ => {}
+    }
+    match rule.target {
+        Target::OwnGroup => match actor.entity {
+            Entity::User(user) => account
+                .groups
+                .iter()
+                .filter(|g| user.groups.contains(&g.name))
+                .map(Aim::Group)
+                .collect(),
+            Entity::Role(_) => Vec::new(),
+        },
+        Target::User => account
+            .users
+            .iter()
+            .filter(|u| u.arn != actor.arn())
+            .map(Aim::User)
+            .collect(),
+        Target::Role => account
+            .roles
+            .iter()
+            .filter(|r| !r.is_service_linked() && r.arn != actor.arn())
+            .filter(|r| {
+                rule.trusts_service
+                    .as_deref()
+                    .is_none_or(|s| trusts_service(r, s))
+            })
+            .map(Aim::Role)
+            .collect(),
+        Target::Group => account.groups.iter().map(Aim::Group).collect(),
+        Target::Myself => vec![Aim::Myself],
+        Target::OwnPolicy => own_policies(actor)
+            .into_iter()
+            .filter(|arn| match rule.other_version {
+                Some(true) => account.policy_versions.get(*arn).is_some_and(|n| *n > 1),
+                _ => true,
+            })
+            .map(Aim::Policy)
+            .collect(),
+    }
+}
+
+/// Whether a role's trust policy allows the service to assume it.
+fn trusts_service(role: &Role, service: &str) -> bool {
+    role.trust.iter().flat_map(|t| &t.statements).any(|s| {
+        s.effect == Effect::Allow && matches!(&s.principal, Some(Principals::Only(set)) if set.service.iter().any(|x| x == service))
+    })
+}
+
+/// Customer-managed policies attached to the actor or its groups: the ones it may rewrite.
+fn own_policies<'a>(actor: &Principal<'a>) -> Vec<&'a str> {
+    let account = actor.account;
+    let mut arns: Vec<&str> = match actor.entity {
+        Entity::User(user) => user
+            .attached
+            .iter()
+            .map(String::as_str)
+            .chain(
+                user.groups
+                    .iter()
+                    .filter_map(|g| account.groups.iter().find(|x| &x.name == g))
+                    .flat_map(|g| g.attached.iter().map(String::as_str)),
+            )
+            .collect(),
+        Entity::Role(role) => role.attached.iter().map(String::as_str).collect(),
+    };
+    arns.retain(|a| !a.starts_with("arn:aws:iam::aws:policy/"));
+    arns.sort_unstable();
+    arns.dedup();
+    arns
+}
+
+/// The policies a new member of `group` would hold (none when it already is one).
+fn group_policies<'a>(
+    account: &'a Account,
+    group: &'a crate::aws::model::Group,
+    actor: &Principal<'a>,
+) -> Vec<&'a Policy> {
+    if let Entity::User(user) = actor.entity {
+        if user.groups.contains(&group.name) {
+            return Vec::new();
+        }
+    }
+    group
+        .inline
+        .iter()
+        .chain(
+            group
+                .attached
+                .iter()
+                .filter_map(|arn| account.managed.get(arn)),
+        )
+        .collect()
+}
