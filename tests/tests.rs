@@ -2,12 +2,15 @@
 //! `blastmap` executable or the library on snapshots in `examples/` or built in temp dirs.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod moto;
 mod support;
 
 mod bad_input;
 mod can;
 mod cli;
+mod collect;
 mod conformance;
 mod loading;
+mod locate;
 mod org;
 mod rules;

@@ -1,7 +1,9 @@
 //! The command line: clap definitions, one file per subcommand. `main.rs` only calls [`run`].
 
 mod can;
+mod collect;
 mod error;
+mod locate;
 mod radius;
 mod rules;
 
@@ -32,6 +34,10 @@ pub enum Command {
     Radius(radius::RadiusArgs),
     /// Whether a principal may perform an action on a resource: allow, deny or conditional.
     Can(can::CanArgs),
+    /// Live, read-only collection of a snapshot (needs the `aws` feature).
+    Collect(collect::CollectArgs),
+    /// Which account and user own an access key id, and what to collect next.
+    Locate(locate::LocateArgs),
     /// The escalation rules: check them and their examples.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
@@ -51,6 +57,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
     match cli.command {
         Command::Radius(args) => radius::run(args, cli.policies.as_deref(), out),
         Command::Can(args) => can::run(args, out),
+        Command::Collect(args) => collect::run(args, out),
+        Command::Locate(args) => locate::run(args, out),
         Command::Rules(command) => rules::run(command, cli.policies.as_deref(), out),
     }
 }
