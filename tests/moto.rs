@@ -37,6 +37,13 @@ pub struct Session {
 }
 
 pub fn moto(test: &str) -> Option<Session> {
+    if !cfg!(feature = "aws") {
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped: {test}: blastmap is built without the aws feature"
+        );
+        return None;
+    }
     let guard = EXCLUSIVE.lock().unwrap_or_else(|e| e.into_inner());
     match SERVER.get_or_init(start) {
         Ok(moto) => {
