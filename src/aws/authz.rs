@@ -18,7 +18,7 @@ const RCP_SERVICES: &[&str] = &["s3", "sts", "kms", "sqs", "secretsmanager"];
 
 /// Services whose resources can carry a resource-based policy. For others the absence of a
 /// policy is certain; for these it is only certain when the owner's policies were collected.
-const RESOURCE_POLICY_SERVICES: &[&str] = &[
+pub const RESOURCE_POLICY_SERVICES: &[&str] = &[
     "s3",
     "kms",
     "secretsmanager",
@@ -38,6 +38,48 @@ const RESOURCE_POLICY_SERVICES: &[&str] = &[
     "elasticfilesystem",
     "sts",
 ];
+
+/// One question to the authorizer.
+#[derive(Clone, Copy)]
+struct Ask<'q> {
+    action: &'q str,
+    resource: &'q str,
+    session_policy: Option<&'q Policy>,
+    resource_is_pattern: bool,
+    request_keys: &'q [(&'q str, &'q str)],
+    unknown_policy_may_grant: bool,
+}
+
+impl<'q> Ask<'q> {
+    fn new(action: &'q str, resource: &'q str) -> Self {
+        Ask {
+            action,
+            resource,
+            session_policy: None,
+            resource_is_pattern: false,
+            request_keys: &[],
+            unknown_policy_may_grant: true,
+        }
+    }
+}
+
+/// The steps of one decision, built only when asked for.
+struct Steps {
+    on: bool,
+    list: Vec<Step>,
+}
+
+impl Steps {
+    fn add(&mut self, stage: &'static str, outcome: &'static str, detail: impl FnOnce() -> String) {
+        if self.on {
+            self.list.push(Step {
+                stage,
+                outcome,
+                detail: detail(),
+            });
+        }
+    }
+}
 
 /// One step of a decision, for people.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -76,6 +118,8 @@ enum ResourcePolicy<'a> {
 }
 
 pub struct Authorizer<'a> {
+    /// Whether decisions list their steps (for `can`); the graph build needs none.
+    explain: bool,
     accounts: &'a [Account],
     organization: Option<&'a Organization>,
     by_arn: HashMap<&'a str, (&'a Account, &'a Policy)>,
@@ -90,10 +134,18 @@ impl<'a> Authorizer<'a> {
             }
         }
         Authorizer {
+            explain: true,
             accounts,
             organization,
             by_arn,
         }
+    }
+
+    /// An authorizer whose decisions skip the steps people read: building a graph makes
+    /// hundreds of thousands of them.
+    pub fn quiet(mut self) -> Self {
+        self.explain = false;
+        self
     }
 
     /// The account that owns a resource: the ARN's account field; for S3 (whose ARNs have
@@ -184,11 +236,21 @@ impl<'a> Authorizer<'a> {
         resource: &str,
         session_policy: Option<&Policy>,
     ) -> Decision {
-        self.decide_inner(principal, action, resource, session_policy, false, &[])
+        self.ask(
+            principal,
+            &Ask {
+                session_policy,
+                ..Ask::new(action, resource)
+            },
+        )
     }
 
     /// Like [`Self::decide`] or [`Self::decide_some`], with condition keys the request
     /// carries on top of the principal's (`iam:PassedToService` for PassRole).
+    /// `unknown_policy_may_grant = false` takes a resource policy the snapshot does not hold
+    /// as absent: escalation techniques are judged on the policies the snapshot has, or every
+    /// principal would conditionally reach every function of an account whose resource policies
+    /// were not collected (the report lists that source as missing).
     pub fn decide_with(
         &self,
         principal: &Principal,
@@ -196,8 +258,15 @@ impl<'a> Authorizer<'a> {
         resource: &str,
         pattern: bool,
         context: &[(&str, &str)],
+        unknown_policy_may_grant: bool,
     ) -> Decision {
-        self.decide_inner(principal, action, resource, None, pattern, context)
+        let ask = Ask {
+            resource_is_pattern: pattern,
+            request_keys: context,
+            unknown_policy_may_grant,
+            ..Ask::new(action, resource)
+        };
+        self.ask(principal, &ask)
     }
 
     /// Decides whether `principal` may perform `action` on *some* resource matching
@@ -209,18 +278,24 @@ impl<'a> Authorizer<'a> {
         action: &str,
         resource_pattern: &str,
     ) -> Decision {
-        self.decide_inner(principal, action, resource_pattern, None, true, &[])
+        self.ask(
+            principal,
+            &Ask {
+                resource_is_pattern: true,
+                ..Ask::new(action, resource_pattern)
+            },
+        )
     }
 
-    fn decide_inner(
-        &self,
-        principal: &Principal,
-        action: &str,
-        resource: &str,
-        session_policy: Option<&Policy>,
-        resource_is_pattern: bool,
-        request_keys: &[(&str, &str)],
-    ) -> Decision {
+    fn ask(&self, principal: &Principal, ask: &Ask) -> Decision {
+        let Ask {
+            action,
+            resource,
+            session_policy,
+            resource_is_pattern,
+            request_keys,
+            unknown_policy_may_grant,
+        } = *ask;
         let caller_account = principal.account.id.as_str();
         let (owner, owner_known) = self.owner(resource, caller_account);
         let mut context = principal.context.clone();
@@ -245,7 +320,10 @@ impl<'a> Authorizer<'a> {
             caller: None,
             context: &context,
         };
-        let mut steps = Vec::new();
+        let mut steps = Steps {
+            on: self.explain,
+            list: Vec::new(),
+        };
         let mut hits_allow: Vec<Hit> = Vec::new();
         let mut hits_deny: Vec<Hit> = Vec::new();
         let mut extra_undecided = Vec::new();
@@ -274,10 +352,8 @@ impl<'a> Authorizer<'a> {
                     let allow = v.allow();
                     scp_ok = scp_ok.and(allow);
                     scp_deny = scp_deny.or(v.deny());
-                    steps.push(Step {
-                        stage: "scp",
-                        outcome: outcome(allow.and(v.deny().not())),
-                        detail: format!("service control policies on `{target}`"),
+                    steps.add("scp", outcome(allow.and(v.deny().not())), || {
+                        format!("service control policies on `{target}`")
                     });
                     record(&v, allow != Tri::True, &mut hits_allow, &mut hits_deny);
                 }
@@ -300,10 +376,8 @@ impl<'a> Authorizer<'a> {
                     let allow = v.allow();
                     rcp_ok = rcp_ok.and(allow);
                     rcp_deny = rcp_deny.or(v.deny());
-                    steps.push(Step {
-                        stage: "rcp",
-                        outcome: outcome(allow.and(v.deny().not())),
-                        detail: format!("resource control policies on `{target}`"),
+                    steps.add("rcp", outcome(allow.and(v.deny().not())), || {
+                        format!("resource control policies on `{target}`")
                     });
                     record(&v, allow != Tri::True, &mut hits_allow, &mut hits_deny);
                 }
@@ -330,29 +404,27 @@ impl<'a> Authorizer<'a> {
                 let account = v.allow_where(|g| g == Some(Grant::Account));
                 let any = v.allow();
                 let deny = v.deny();
-                steps.push(Step {
-                    stage: "resource policy",
-                    outcome: outcome(any.and(deny.not())),
-                    detail: format!("{} ({})", policy.source.name, policy.source.file),
+                steps.add("resource policy", outcome(any.and(deny.not())), || {
+                    format!("{} ({})", policy.source.name, policy.source.file)
                 });
                 hits_deny.extend(v.denies.iter().cloned());
                 hits_allow.extend(v.allows.iter().cloned());
                 ((direct, session_named), account, any, deny)
             }
             ResourcePolicy::None => {
-                steps.push(Step {
-                    stage: "resource policy",
-                    outcome: "none",
-                    detail: "no resource-based policy applies".into(),
+                steps.add("resource policy", "none", || {
+                    "no resource-based policy applies".into()
+                });
+                ((Tri::False, Tri::False), Tri::False, Tri::False, Tri::False)
+            }
+            ResourcePolicy::Unknown(_) if !unknown_policy_may_grant => {
+                steps.add("resource policy", "none", || {
+                    "not in the snapshot; taken as absent".into()
                 });
                 ((Tri::False, Tri::False), Tri::False, Tri::False, Tri::False)
             }
             ResourcePolicy::Unknown(why) => {
-                steps.push(Step {
-                    stage: "resource policy",
-                    outcome: "unknown",
-                    detail: why.clone(),
-                });
+                steps.add("resource policy", "unknown", || why.clone());
                 extra_undecided.push(Undecided {
                     key: "resource policy".into(),
                     reason: why.clone(),
@@ -370,27 +442,29 @@ impl<'a> Authorizer<'a> {
         let id_allow = identity.allow();
         let bd_allow = boundary.as_ref().map(Verdict::allow).unwrap_or(Tri::True);
         let sp_allow = session.as_ref().map(Verdict::allow).unwrap_or(Tri::True);
-        steps.push(Step {
-            stage: "identity",
-            outcome: outcome(id_allow.and(identity.deny().not())),
-            detail: format!("{} identity policies", principal.identity.len()),
-        });
+        steps.add(
+            "identity",
+            outcome(id_allow.and(identity.deny().not())),
+            || format!("{} identity policies", principal.identity.len()),
+        );
         if let Some(b) = &boundary {
-            steps.push(Step {
-                stage: "permission boundary",
-                outcome: outcome(b.allow().and(b.deny().not())),
-                detail: principal
-                    .boundary
-                    .map(|p| p.source.name.clone())
-                    .unwrap_or_default(),
-            });
+            steps.add(
+                "permission boundary",
+                outcome(b.allow().and(b.deny().not())),
+                || {
+                    principal
+                        .boundary
+                        .map(|p| p.source.name.clone())
+                        .unwrap_or_default()
+                },
+            );
         }
         if let Some(s) = &session {
-            steps.push(Step {
-                stage: "session policy",
-                outcome: outcome(s.allow().and(s.deny().not())),
-                detail: "the policy passed when the session was minted".into(),
-            });
+            steps.add(
+                "session policy",
+                outcome(s.allow().and(s.deny().not())),
+                || "the policy passed when the session was minted".into(),
+            );
         }
         hits_allow.extend(identity.allows.iter().cloned());
         hits_deny.extend(identity.denies.iter().cloned());
@@ -430,11 +504,7 @@ impl<'a> Authorizer<'a> {
         // An owner the snapshot does not name is taken to be the caller's own account: within
         // one account at least as much is allowed as from outside it, so this never hides reach.
         if !owner_known {
-            steps.push(Step {
-                stage: "resource owner",
-                outcome: "assumed",
-                detail: format!("the snapshot does not say which account owns `{resource}`; taken as {caller_account}, the reading that allows the most"),
-            });
+            steps.add("resource owner", "assumed", || format!("the snapshot does not say which account owns `{resource}`; taken as {caller_account}, the reading that allows the most"));
         }
         let allowed = allowed_if(same_account);
         let value = allowed.and(scp_ok).and(rcp_ok).and(deny.not());
@@ -467,10 +537,7 @@ impl<'a> Authorizer<'a> {
             undecided.sort();
             undecided.dedup();
         }
-        steps.push(Step {
-            stage: "decision",
-            outcome: outcome(value),
-            detail: if explicit_deny {
+        steps.add("decision", outcome(value), || if explicit_deny {
                 "an explicit deny applies".into()
             } else if value == Tri::False {
                 if same_account { "no policy allows it (implicit deny)".into() } else { "across accounts both the identity side and the resource policy must allow (implicit deny)".into() }
@@ -478,8 +545,7 @@ impl<'a> Authorizer<'a> {
                 "within one account".into()
             } else {
                 format!("across accounts ({caller_account} to {owner})")
-            },
-        });
+            });
         Decision {
             value,
             resource_names_caller: rp_direct.or(rp_session),
@@ -488,7 +554,7 @@ impl<'a> Authorizer<'a> {
             allowed_by,
             denied_by,
             undecided,
-            steps,
+            steps: steps.list,
         }
     }
 }

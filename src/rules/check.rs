@@ -108,11 +108,18 @@ fn run_example(rule: &Rule, example: &super::ExampleSyntax) -> Result<String, St
     if example.other_version == Some(true) {
         versions.push(json!({"VersionId": "v2", "IsDefaultVersion": false, "Document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}}));
     }
+    // A group to join is worth joining: it allows everything. A group the actor is in already
+    // allows little, or the actor would be an administrator before any technique.
+    let group_grant = if example.in_group {
+        json!({"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"})
+    } else {
+        json!({"Effect": "Allow", "Action": "*", "Resource": "*"})
+    };
     let gaad = json!({
         "UserDetailList": users,
         "RoleDetailList": roles,
         "GroupDetailList": [{"GroupName": "target-group", "GroupId": "AGPAEXAMPLEGROUP0001", "Arn": arn("group", "target-group"),
-            "GroupPolicyList": [{"PolicyName": "everything", "PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}}]}],
+            "GroupPolicyList": [{"PolicyName": "group", "PolicyDocument": {"Version": "2012-10-17", "Statement": [group_grant]}}]}],
         "Policies": [{"PolicyName": "actor-policy", "Arn": own_policy, "DefaultVersionId": "v1", "PolicyVersionList": versions}],
     });
     write(&account_dir.join("gaad.json"), &gaad)?;

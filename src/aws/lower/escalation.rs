@@ -87,7 +87,15 @@ impl<'a> Escalation<'a> {
         scps: Option<&[(String, Vec<&Policy>)]>,
         graph: &mut Graph,
     ) {
+        // An administrator already reaches every principal of its account through `controls`:
+        // listing each technique it could use would add edges, not reach.
+        if admin_edge(actor, scps).is_some_and(|e| e.reach == crate::graph::Reach::Definite) {
+            return;
+        }
         for rule in self.rules {
+            if !self.may_apply(rule, actor) {
+                continue;
+            }
             for aim in aims(rule, actor) {
                 let Some(mut decision) = self.decide(rule, actor, &aim) else {
                     continue;
@@ -169,6 +177,66 @@ impl<'a> Escalation<'a> {
         }
     }
 
+    /// A cheap test that rules out a technique for an actor before trying each target: some
+    /// permission it needs is certainly not allowed for any target. Only permissions no
+    /// resource-based policy can grant are tested on identity statements alone; every one is
+    /// then tested on the pattern standing for all its targets.
+    fn may_apply(&self, rule: &Rule, actor: &Principal) -> bool {
+        for permission in rule.permissions.iter().filter(|p| !p.unless_denied) {
+            let service = permission
+                .action
+                .split(':')
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            if !crate::aws::authz::RESOURCE_POLICY_SERVICES.contains(&service.as_str()) {
+                let named = actor.identity.iter().any(|p| {
+                    p.missing_document
+                        || p.index.candidates(&service).any(|i| {
+                            let s = &p.statements[i];
+                            s.effect == Effect::Allow
+                                && crate::aws::policy::eval::action_matches(
+                                    &s.actions,
+                                    &permission.action,
+                                )
+                        })
+                });
+                if !named {
+                    return false;
+                }
+            }
+            let any_target = match rule.target {
+                Target::User => format!("arn:aws:iam::{}:user/*", actor.account.id),
+                Target::Role => format!("arn:aws:iam::{}:role/*", actor.account.id),
+                Target::Group | Target::OwnGroup => {
+                    format!("arn:aws:iam::{}:group/*", actor.account.id)
+                }
+                Target::OwnPolicy => format!("arn:aws:iam::{}:policy/*", actor.account.id),
+                Target::Myself => actor.arn().to_string(),
+            };
+            let resource = permission
+                .resource
+                .replace("{target.arn}", &any_target)
+                .replace("{target.name}", "*")
+                .replace("{self.arn}", actor.arn())
+                .replace("{account}", &actor.account.id);
+            let context: Vec<(&str, &str)> = permission
+                .context
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            if !self
+                .authz
+                .decide_with(actor, &permission.action, &resource, true, &context, false)
+                .value
+                .possible()
+            {
+                return false;
+            }
+        }
+        true
+    }
+
     /// Whether `actor` can apply `rule` to `aim`: every permission, the target's facts, the
     /// resources it needs.
     fn decide(&self, rule: &Rule, actor: &Principal, aim: &Aim) -> Option<Decision> {
@@ -193,6 +261,7 @@ impl<'a> Escalation<'a> {
                 &resource,
                 resource.contains('*'),
                 &context,
+                false,
             );
             if permission.unless_denied {
                 value = value.and(d.deny.not());

@@ -30,7 +30,7 @@ pub fn lower(
     rules: &[crate::rules::Rule],
     graph: &mut Graph,
 ) -> Vec<MissingSource> {
-    let authz = Authorizer::new(accounts, organization);
+    let authz = Authorizer::new(accounts, organization).quiet();
     let book = PolicyBook::new(accounts);
     let mut missing = Vec::new();
     for (account, arn) in book.missing() {
