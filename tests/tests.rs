@@ -10,6 +10,7 @@ mod can;
 mod cli;
 mod collect;
 mod conformance;
+mod iam_vulnerable;
 mod loading;
 mod locate;
 mod org;

@@ -71,7 +71,8 @@ fn adjust_context(principal: &mut Principal, credential: Credential) {
     let entity = principal.entity;
     let ctx = &mut principal.context;
     if let super::principal::Entity::Role(role) = entity {
-        // Always a role session; whether it carries MFA depends on how it was minted.
+        // Always a role session, minted at a time `can` does not know unless told; whether
+        // it carries MFA depends on how it was minted.
         ctx.set_present_unknown("aws:TokenIssueTime");
         ctx.unset("aws:MultiFactorAuthPresent");
         ctx.unset("aws:MultiFactorAuthAge");

@@ -187,7 +187,9 @@ impl<'a> Principal<'a> {
             .set_absent("aws:username")
             // The session name, and so aws:userid, is the caller's choice.
             .set_present_unknown("aws:userid")
-            .set_present_unknown("aws:TokenIssueTime")
+            // The holder mints its sessions now: a session issued before a revocation
+            // ("deny tokens issued before T") is not what it needs, a new one is.
+            .set("aws:TokenIssueTime", chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
             // Sessions minted from a leaked key carry no MFA: the holder has no device.
             .set("aws:MultiFactorAuthPresent", "false")
             .set_absent("aws:MultiFactorAuthAge");

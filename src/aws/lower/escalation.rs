@@ -149,20 +149,29 @@ impl<'a> Escalation<'a> {
                         let mut member = actor.clone();
                         let book_policies = group_policies(actor.account, group, actor);
                         member.identity.extend(book_policies);
-                        if let Some(admin) = admin_edge(&member, scps) {
+                        // As a member it may then grant itself anything by another technique
+                        // (the group allows iam:PutUserPolicy, say).
+                        let admin = admin_edge(&member, scps)
+                            .map(|a| {
+                                (
+                                    a.evidence,
+                                    a.reach == crate::graph::Reach::Conditional,
+                                    format!(" (group/{} allows everything)", group.name),
+                                )
+                            })
+                            .or_else(|| {
+                                self.self_admin(&member, scps).map(|(e, c, id)| {
+                                    (
+                                        e,
+                                        c,
+                                        format!(" (then {id} as a member of group/{})", group.name),
+                                    )
+                                })
+                            });
+                        if let Some((evidence, conditional, suffix)) = admin {
                             let mut via = decision.clone();
-                            merge(
-                                &mut via,
-                                &admin.evidence,
-                                admin.reach == crate::graph::Reach::Conditional,
-                            );
-                            if let Some(edge) = edge(
-                                rule,
-                                &aim,
-                                actor,
-                                via,
-                                format!(" (group/{} allows everything)", group.name),
-                            ) {
+                            merge(&mut via, &evidence, conditional);
+                            if let Some(edge) = edge(rule, &aim, actor, via, suffix) {
                                 graph.add_edge(node, control, edge);
                             }
                         }
@@ -175,6 +184,54 @@ impl<'a> Escalation<'a> {
                 }
             }
         }
+    }
+
+    /// Whether `principal` can make itself an administrator by one of the techniques that
+    /// grant it any permission (on itself, its groups or its policies): the evidence, whether
+    /// it is conditional, and the technique's id.
+    fn self_admin(
+        &self,
+        principal: &Principal,
+        scps: Option<&[(String, Vec<&Policy>)]>,
+    ) -> Option<(Evidence, bool, String)> {
+        let mut best: Option<(Evidence, bool, String)> = None;
+        for rule in self.rules.iter().filter(|r| {
+            r.gives == Gives::Admin
+                && matches!(
+                    r.target,
+                    Target::Myself | Target::OwnGroup | Target::OwnPolicy
+                )
+        }) {
+            if !self.may_apply(rule, principal) {
+                continue;
+            }
+            for aim in aims(rule, principal) {
+                let Some(mut decision) = self.decide(rule, principal, &aim) else {
+                    continue;
+                };
+                let mut empowered = principal.clone();
+                empowered.identity.push(&self.everything);
+                let Some(admin) = admin_edge(&empowered, scps) else {
+                    continue;
+                };
+                merge(
+                    &mut decision,
+                    &admin.evidence,
+                    admin.reach == crate::graph::Reach::Conditional,
+                );
+                let conditional = decision.value == Tri::Unknown;
+                let mut evidence = Evidence::new(rule.id.clone());
+                evidence.statements = decision.allowed_by;
+                evidence.undecided = decision.undecided;
+                if best.as_ref().is_none_or(|(_, c, _)| *c && !conditional) {
+                    best = Some((evidence, conditional, rule.id.clone()));
+                }
+                if !conditional {
+                    return best;
+                }
+            }
+        }
+        best
     }
 
     /// A cheap test that rules out a technique for an actor before trying each target: some
