@@ -8,6 +8,8 @@ fn main() -> ExitCode {
     let mut out = stdout.lock();
     match run(cli, &mut out) {
         Ok(()) => ExitCode::SUCCESS,
+        // A search that found nothing has said so on stdout; its exit code is the answer.
+        Err(blastmap::cli::CliError::NoPath) => ExitCode::from(1),
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(e.exit_code() as u8)

@@ -14,4 +14,5 @@ mod iam_vulnerable;
 mod loading;
 mod locate;
 mod org;
+mod queries;
 mod rules;

@@ -12,3 +12,4 @@ pub mod model;
 pub mod organization;
 pub mod policy;
 pub mod principal;
+pub mod whocan;

@@ -15,6 +15,9 @@ pub enum CliError {
     Usage(String),
     #[error(transparent)]
     Rules(#[from] crate::rules::RuleError),
+    /// `path` found none: the report is on stdout, the exit code says it (1).
+    #[error("no path")]
+    NoPath,
     /// Checks that ran and found problems: the report is on stdout.
     #[error("{0}")]
     Failed(String),
@@ -32,7 +35,7 @@ impl CliError {
             | CliError::Can(_)
             | CliError::Usage(_)
             | CliError::Rules(_) => 2,
-            CliError::Failed(_) => 1,
+            CliError::Failed(_) | CliError::NoPath => 1,
             CliError::Output(_) | CliError::Json(_) => 1,
         }
     }

@@ -4,8 +4,10 @@ mod can;
 mod collect;
 mod error;
 mod locate;
+mod path;
 mod radius;
 mod rules;
+mod who_can;
 
 pub use error::CliError;
 
@@ -34,6 +36,12 @@ pub enum Command {
     Radius(radius::RadiusArgs),
     /// Whether a principal may perform an action on a resource: allow, deny or conditional.
     Can(can::CanArgs),
+    /// The shortest path (or several) from one node to another, with each step's evidence.
+    /// Exit 0 when a path exists, 1 when none does.
+    Path(path::PathArgs),
+    /// Who reaches a node (credentials and principals, with their paths), or who may perform
+    /// an action.
+    WhoCan(who_can::WhoCanArgs),
     /// Live, read-only collection of a snapshot (needs the `aws` feature).
     Collect(collect::CollectArgs),
     /// Which account and user own an access key id, and what to collect next.
@@ -57,6 +65,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
     match cli.command {
         Command::Radius(args) => radius::run(args, cli.policies.as_deref(), out),
         Command::Can(args) => can::run(args, out),
+        Command::Path(args) => path::run(args, cli.policies.as_deref(), out),
+        Command::WhoCan(args) => who_can::run(args, cli.policies.as_deref(), out),
         Command::Collect(args) => collect::run(args, out),
         Command::Locate(args) => locate::run(args, out),
         Command::Rules(command) => rules::run(command, cli.policies.as_deref(), out),

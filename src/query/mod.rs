@@ -1,7 +1,9 @@
 //! Queries on the cloud-neutral graph: selectors and reachability with witness paths.
 
 mod radius;
+mod reverse;
 mod select;
 
 pub use radius::{Radius, Reached, radius};
+pub use reverse::{Reacher, paths, who_reaches};
 pub use select::{SelectError, select};

@@ -80,7 +80,7 @@ pub struct MissingDoc<'a> {
     pub may_hide: &'a str,
 }
 
-fn node_ref(graph: &Graph, id: NodeId) -> NodeRef<'_> {
+pub(crate) fn node_ref(graph: &Graph, id: NodeId) -> NodeRef<'_> {
     let n = graph.node(id);
     NodeRef {
         id: &n.key,
@@ -91,7 +91,7 @@ fn node_ref(graph: &Graph, id: NodeId) -> NodeRef<'_> {
     }
 }
 
-fn step(graph: &Graph, edge: EdgeId) -> PathStep<'_> {
+pub(crate) fn step(graph: &Graph, edge: EdgeId) -> PathStep<'_> {
     let (from, to) = graph.endpoints(edge);
     let e = graph.edge(edge);
     PathStep {
@@ -207,4 +207,137 @@ pub fn decision_word(t: crate::aws::policy::Tri) -> &'static str {
         crate::aws::policy::Tri::False => "deny",
         crate::aws::policy::Tri::Unknown => "conditional",
     }
+}
+
+pub const PATH_SCHEMA: &str = "blastmap.path.v1";
+pub const WHO_CAN_SCHEMA: &str = "blastmap.who-can.v1";
+
+#[derive(Serialize)]
+pub struct PathDoc<'a> {
+    pub schema: &'static str,
+    pub from: NodeRef<'a>,
+    pub to: NodeRef<'a>,
+    pub found: bool,
+    pub paths: Vec<PathItem<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct PathItem<'a> {
+    pub reach: &'static str,
+    pub hops: usize,
+    pub steps: Vec<PathStep<'a>>,
+}
+
+fn path_reach(graph: &Graph, path: &[EdgeId]) -> &'static str {
+    if path
+        .iter()
+        .all(|&e| graph.edge(e).reach == crate::graph::Reach::Definite)
+    {
+        "definite"
+    } else {
+        "conditional"
+    }
+}
+
+pub fn render_path(
+    graph: &Graph,
+    from: NodeId,
+    to: NodeId,
+    paths: &[Vec<EdgeId>],
+) -> Result<String, serde_json::Error> {
+    let doc = PathDoc {
+        schema: PATH_SCHEMA,
+        from: node_ref(graph, from),
+        to: node_ref(graph, to),
+        found: !paths.is_empty(),
+        paths: paths
+            .iter()
+            .map(|p| PathItem {
+                reach: path_reach(graph, p),
+                hops: p.len(),
+                steps: p.iter().map(|&e| step(graph, e)).collect(),
+            })
+            .collect(),
+    };
+    let mut out = serde_json::to_string_pretty(&doc)?;
+    out.push('\n');
+    Ok(out)
+}
+
+#[derive(Serialize)]
+pub struct WhoCanDoc<'a> {
+    pub schema: &'static str,
+    pub target: NodeRef<'a>,
+    pub reachers: Vec<ReachedNode<'a>>,
+}
+
+pub fn render_who_can(
+    graph: &Graph,
+    target: NodeId,
+    reachers: &[crate::query::Reacher],
+) -> Result<String, serde_json::Error> {
+    let doc = WhoCanDoc {
+        schema: WHO_CAN_SCHEMA,
+        target: node_ref(graph, target),
+        reachers: reachers
+            .iter()
+            .map(|r| ReachedNode {
+                node: node_ref(graph, r.node),
+                reach: r.reach.as_str(),
+                hops: r.path.len(),
+                attrs: graph
+                    .node(r.node)
+                    .attrs
+                    .iter()
+                    .map(|(k, v)| (*k, v.as_str()))
+                    .collect(),
+                path: r.path.iter().map(|&e| step(graph, e)).collect(),
+            })
+            .collect(),
+    };
+    let mut out = serde_json::to_string_pretty(&doc)?;
+    out.push('\n');
+    Ok(out)
+}
+
+#[derive(Serialize)]
+pub struct WhoCanActDoc<'a> {
+    pub schema: &'static str,
+    pub action: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<&'a str>,
+    pub principals: Vec<WhoCanActItem<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct WhoCanActItem<'a> {
+    pub principal: &'a str,
+    pub decision: &'static str,
+    pub allowed_by: &'a [StatementRef],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub undecided: &'a [Undecided],
+}
+
+pub fn render_who_can_act(
+    action: &str,
+    resource: Option<&str>,
+    found: &[(String, crate::aws::authz::Decision)],
+) -> Result<String, serde_json::Error> {
+    let doc = WhoCanActDoc {
+        schema: WHO_CAN_SCHEMA,
+        action,
+        resource,
+        principals: found
+            .iter()
+            .map(|(arn, d)| WhoCanActItem {
+                principal: arn,
+                decision: decision_word(d.value),
+                allowed_by: &d.allowed_by,
+                undecided: &d.undecided,
+            })
+            .collect(),
+    };
+    let mut out = serde_json::to_string_pretty(&doc)?;
+    out.push('\n');
+    Ok(out)
 }

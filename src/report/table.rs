@@ -290,3 +290,121 @@ pub fn render_can(view: &super::CanView) -> String {
     }
     out
 }
+
+/// `blastmap path`: each path, one step a line.
+pub fn render_path(g: &Graph, from: NodeId, to: NodeId, paths: &[Vec<EdgeId>]) -> String {
+    let mut out = String::new();
+    if paths.is_empty() {
+        let _ = writeln!(
+            out,
+            "No path from {} to {}",
+            g.node(from).label,
+            g.node(to).label
+        );
+        return out;
+    }
+    for (i, path) in paths.iter().enumerate() {
+        let reach = if path.iter().all(|&e| g.edge(e).reach == Reach::Definite) {
+            "definite"
+        } else {
+            "conditional"
+        };
+        let _ = writeln!(out, "Path {} ({reach}, {} hops)", i + 1, path.len());
+        let _ = writeln!(out, "  {}", g.node(from).label);
+        for &e in path {
+            let (_, to) = g.endpoints(e);
+            let edge = g.edge(e);
+            let _ = writeln!(
+                out,
+                "  -[{}]-> {}    {}",
+                edge.kind.phrase(),
+                g.node(to).label,
+                edge.evidence.mechanism
+            );
+            for u in &edge.evidence.undecided {
+                let _ = writeln!(out, "        depends on {}: {}", u.key, u.reason);
+            }
+            for s in &edge.evidence.statements {
+                let _ = writeln!(out, "        {} {}#{}", s.effect, s.file, s.pointer);
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// `blastmap who-can --reach`: every credential and principal that reaches the target.
+pub fn render_who_can(g: &Graph, target: NodeId, reachers: &[crate::query::Reacher]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Who can reach {}: {} credentials and principals\n",
+        g.node(target).label,
+        reachers.len()
+    );
+    let rows: Vec<[String; 4]> = reachers
+        .iter()
+        .map(|r| {
+            let n = g.node(r.node);
+            let first = r
+                .path
+                .first()
+                .map(|&e| {
+                    format!(
+                        "{} {}",
+                        g.edge(e).kind.phrase(),
+                        g.node(g.endpoints(e).1).label
+                    )
+                })
+                .unwrap_or_default();
+            [
+                r.reach.as_str().to_string(),
+                r.path.len().to_string(),
+                format!("{} {}", n.class, n.label),
+                first,
+            ]
+        })
+        .collect();
+    table(&mut out, ["REACH", "HOPS", "WHO", "FIRST STEP"], &rows);
+    out
+}
+
+/// `blastmap who-can --action`: the principals that may, allowed first.
+pub fn render_who_can_act(
+    action: &str,
+    resource: Option<&str>,
+    found: &[(String, crate::aws::authz::Decision)],
+) -> String {
+    let mut out = String::new();
+    let on = resource
+        .map(|r| format!(" on {r}"))
+        .unwrap_or_else(|| " on some resource".into());
+    let _ = writeln!(out, "Who can {action}{on}: {} principals\n", found.len());
+    let rows: Vec<[String; 3]> = found
+        .iter()
+        .map(|(arn, d)| {
+            let why = if d.undecided.is_empty() {
+                d.allowed_by
+                    .first()
+                    .map(|s| s.policy.clone())
+                    .unwrap_or_default()
+            } else {
+                format!(
+                    "depends on {}",
+                    d.undecided
+                        .iter()
+                        .map(|u| u.key.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            [
+                super::json::decision_word(d.value).to_string(),
+                arn.clone(),
+                why,
+            ]
+        })
+        .collect();
+    table(&mut out, ["DECISION", "PRINCIPAL", "WHY"], &rows);
+    out
+}

@@ -1,0 +1,60 @@
+use super::{CliError, Format};
+use crate::analysis::build;
+use crate::query::{paths, radius, select};
+use crate::report;
+use crate::rules::RuleSet;
+use crate::snapshot::Snapshot;
+use clap::Args;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Args)]
+pub struct PathArgs {
+    /// Snapshot directory, or a single `aws iam get-account-authorization-details` file.
+    #[arg(short = 's', long = "snapshot", value_name = "SNAPSHOT")]
+    pub snapshot: PathBuf,
+    /// Where the path starts: an access key id, an ARN, or a unique name.
+    #[arg(long = "from", value_name = "SELECTOR")]
+    pub from: String,
+    /// Where it ends: a principal, a role session, `aws:account:ACCOUNT_ID` for
+    /// administrator control, a resource.
+    #[arg(long = "to", value_name = "SELECTOR")]
+    pub to: String,
+    /// Several paths, shortest first, instead of the witness alone.
+    #[arg(long)]
+    pub all: bool,
+    /// How many paths `--all` lists at most.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub max: usize,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// Exit 0 when a path exists, 1 when none does (scripts branch on it), 2 on bad input.
+pub fn run(args: PathArgs, policies: Option<&Path>, out: &mut dyn Write) -> Result<(), CliError> {
+    let rules = RuleSet::load(policies)?;
+    let snapshot = Snapshot::open(&args.snapshot)?;
+    let analysis = build(&snapshot, &rules);
+    let hint = |s: &str| crate::aws::hints::unknown_selector(s.trim(), &snapshot.aws_accounts);
+    let from = select(&analysis.graph, &args.from).map_err(|e| e.with_hint(hint(&args.from)))?;
+    let to = select(&analysis.graph, &args.to).map_err(|e| e.with_hint(hint(&args.to)))?;
+    let found: Vec<_> = if args.all {
+        paths(&analysis.graph, from, to, args.max.max(1), 200_000)
+    } else {
+        // The witness of the radius: the shortest all-definite path if there is one.
+        radius(&analysis.graph, from)
+            .get(to)
+            .map(|r| vec![r.path.clone()])
+            .unwrap_or_default()
+    };
+    let text = match args.format {
+        Format::Table => report::table::render_path(&analysis.graph, from, to, &found),
+        Format::Json => report::json::render_path(&analysis.graph, from, to, &found)?,
+    };
+    out.write_all(text.as_bytes())?;
+    if found.is_empty() {
+        Err(CliError::NoPath)
+    } else {
+        Ok(())
+    }
+}
