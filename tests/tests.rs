@@ -16,3 +16,4 @@ mod locate;
 mod org;
 mod queries;
 mod rules;
+mod what_if;

@@ -13,3 +13,4 @@ pub mod organization;
 pub mod policy;
 pub mod principal;
 pub mod whocan;
+pub mod whatif;

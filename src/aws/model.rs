@@ -4,7 +4,7 @@ use super::inventory::{CredentialReportRow, KeyStatus, LastUsed, Timestamp};
 use super::policy::Policy;
 use std::collections::HashMap;
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Account {
     pub id: String,
     /// `aws/<ACCOUNT_ID>/gaad.json`, relative to the snapshot root.
@@ -33,7 +33,7 @@ pub struct Account {
     pub resources_without_policy: Vec<String>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct User {
     /// JSON pointer of the entity in the GAAD file.
     pub pointer: String,
@@ -48,7 +48,7 @@ pub struct User {
     pub created: Option<Timestamp>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Group {
     /// JSON pointer of the entity in the GAAD file.
     pub pointer: String,
@@ -59,7 +59,7 @@ pub struct Group {
     pub attached: Vec<String>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Role {
     /// JSON pointer of the entity in the GAAD file.
     pub pointer: String,

@@ -15,7 +15,7 @@ pub enum ControlKind {
     Rcp,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Organization {
     /// `o-...`, when the file says it (`Organization.Id`, or a root's ARN).
     pub id: Option<String>,
@@ -155,6 +155,21 @@ impl Organization {
             path.push('/');
         }
         Some(path)
+    }
+
+    /// Attaches one more control policy to a root, OU or account (what-if).
+    pub fn attach(&mut self, kind: ControlKind, policy: Policy, target: &str) {
+        let index = self.policies.len();
+        self.policies.push((kind, policy));
+        self.attached
+            .entry(target.to_string())
+            .or_default()
+            .push(index);
+    }
+
+    /// Whether a root, OU or account id is part of the tree.
+    pub fn knows(&self, target: &str) -> bool {
+        self.parent.contains_key(target) || self.parent.values().any(|p| p == target)
     }
 
     pub fn has(&self, kind: ControlKind) -> bool {

@@ -7,6 +7,7 @@ mod locate;
 mod path;
 mod radius;
 mod rules;
+mod what_if;
 mod who_can;
 
 pub use error::CliError;
@@ -42,6 +43,9 @@ pub enum Command {
     /// Who reaches a node (credentials and principals, with their paths), or who may perform
     /// an action.
     WhoCan(who_can::WhoCanArgs),
+    /// The radius before and after hypothetical changes: keys deleted, policies detached,
+    /// statements removed, trusts narrowed, boundaries, SCPs and denies added.
+    WhatIf(what_if::WhatIfArgs),
     /// Live, read-only collection of a snapshot (needs the `aws` feature).
     Collect(collect::CollectArgs),
     /// Which account and user own an access key id, and what to collect next.
@@ -67,6 +71,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
         Command::Can(args) => can::run(args, out),
         Command::Path(args) => path::run(args, cli.policies.as_deref(), out),
         Command::WhoCan(args) => who_can::run(args, cli.policies.as_deref(), out),
+        Command::WhatIf(args) => what_if::run(args, cli.policies.as_deref(), out),
         Command::Collect(args) => collect::run(args, out),
         Command::Locate(args) => locate::run(args, out),
         Command::Rules(command) => rules::run(command, cli.policies.as_deref(), out),

@@ -9,4 +9,4 @@ mod store;
 
 pub use edge::{Edge, EdgeKind, Evidence, Reach, RecordRef, StatementRef, Undecided};
 pub use node::{Node, NodeKind};
-pub use store::{EdgeId, Graph, NodeId};
+pub use store::{EdgeId, Graph, Journal, NodeId};

@@ -3,6 +3,13 @@ use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableDiGraph};
 use petgraph::visit::EdgeRef;
 use std::collections::HashMap;
 
+/// What an overlay added to the graph.
+#[derive(Debug, Default)]
+pub struct Journal {
+    pub nodes: Vec<NodeId>,
+    pub edges: Vec<EdgeId>,
+}
+
 /// A node of [`Graph`]. Stays valid when edges or nodes are removed (what-if overlays).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct NodeId(NodeIndex<u32>);
@@ -28,6 +35,11 @@ impl EdgeId {
 #[derive(Debug, Default)]
 pub struct Graph {
     inner: StableDiGraph<Node, Edge, u32>,
+    /// Nodes and edges added since [`Graph::start_journal`], so that an overlay (what-if) can be
+    /// taken back without copying the graph.
+    journal: Option<Journal>,
+    /// Edges hidden from queries by an overlay, without removing them (ids stay stable).
+    masked: std::collections::HashSet<EdgeId>,
     by_key: HashMap<String, NodeId>,
     /// Lower-cased short names (user or role name, label) to every node that bears them.
     by_name: HashMap<String, Vec<NodeId>>,
@@ -48,7 +60,50 @@ impl Graph {
         let id = NodeId(self.inner.add_node(node));
         self.by_key.insert(key, id);
         self.by_name.entry(label).or_default().push(id);
+        if let Some(journal) = &mut self.journal {
+            journal.nodes.push(id);
+        }
         id
+    }
+
+    /// Starts recording what is added, for [`Graph::take_journal`].
+    pub fn start_journal(&mut self) {
+        self.journal = Some(Journal::default());
+    }
+
+    /// Stops recording and returns what was added since [`Graph::start_journal`].
+    pub fn take_journal(&mut self) -> Journal {
+        self.journal.take().unwrap_or_default()
+    }
+
+    /// Hides an edge from every query until [`Graph::clear_mask`].
+    pub fn mask_edge(&mut self, id: EdgeId) {
+        self.masked.insert(id);
+    }
+
+    pub fn clear_mask(&mut self) {
+        self.masked.clear();
+    }
+
+    fn visible(&self, id: EdgeId) -> bool {
+        self.masked.is_empty() || !self.masked.contains(&id)
+    }
+
+    /// Removes an edge, returning its endpoints and payload (to put it back later).
+    pub fn remove_edge(&mut self, id: EdgeId) -> Option<(NodeId, NodeId, Edge)> {
+        let (a, b) = self.inner.edge_endpoints(id.0)?;
+        let edge = self.inner.remove_edge(id.0)?;
+        Some((NodeId(a), NodeId(b), edge))
+    }
+
+    /// Removes a node and its edges, and forgets its key and names.
+    pub fn remove_node(&mut self, id: NodeId) -> Option<Node> {
+        let node = self.inner.remove_node(id.0)?;
+        self.by_key.remove(&node.key);
+        for ids in self.by_name.values_mut() {
+            ids.retain(|x| *x != id);
+        }
+        Some(node)
     }
 
     /// Registers another short name a selector may use for a node (`ci-deployer` for a user).
@@ -60,7 +115,11 @@ impl Graph {
     }
 
     pub fn add_edge(&mut self, from: NodeId, to: NodeId, edge: Edge) -> EdgeId {
-        EdgeId(self.inner.add_edge(from.0, to.0, edge))
+        let id = EdgeId(self.inner.add_edge(from.0, to.0, edge));
+        if let Some(journal) = &mut self.journal {
+            journal.edges.push(id);
+        }
+        id
     }
 
     pub fn node(&self, id: NodeId) -> &Node {
@@ -119,6 +178,7 @@ impl Graph {
             .inner
             .edges(id.0)
             .map(|e| (EdgeId(e.id()), NodeId(e.target())))
+            .filter(|(e, _)| self.visible(*e))
             .collect();
         // petgraph lists a node's edges newest first; queries want a stable, natural order.
         edges.sort_unstable_by_key(|(e, _)| *e);
@@ -131,6 +191,7 @@ impl Graph {
             .inner
             .edges_directed(id.0, petgraph::Direction::Incoming)
             .map(|e| (EdgeId(e.id()), NodeId(e.source())))
+            .filter(|(e, _)| self.visible(*e))
             .collect();
         edges.sort_unstable_by_key(|(e, _)| *e);
         edges.into_iter()

@@ -48,25 +48,30 @@ impl<'a> RoleSessions<'a> {
                     .max_session_duration
                     .unwrap_or(ROLE_SESSION_MAX_SECS)
                     .to_string();
+                let key = format!("arn:aws:sts::{}:assumed-role/{}/*", account.id, role.name);
+                // Built again for a what-if overlay: the session and its edge exist already.
+                let existed = graph.find_key(&key).is_some();
                 let session = graph.add_node(
                     Node::new(
                         NodeKind::Session,
                         PROVIDER,
                         "role-session",
-                        format!("arn:aws:sts::{}:assumed-role/{}/*", account.id, role.name),
+                        key,
                         format!("session of role/{}", role.name),
                     )
                     .in_account(&account.id)
                     .with_attr("max_duration_secs", max),
                 );
-                graph.add_edge(
-                    session,
-                    role_node,
-                    Edge::new(
-                        EdgeKind::ActsAs,
-                        Evidence::new("a role session acts as its role"),
-                    ),
-                );
+                if !existed {
+                    graph.add_edge(
+                        session,
+                        role_node,
+                        Edge::new(
+                            EdgeKind::ActsAs,
+                            Evidence::new("a role session acts as its role"),
+                        ),
+                    );
+                }
                 let index = sessions.roles.len();
                 sessions.roles.push((account, role, session));
                 sessions.index_trust(index, role);
@@ -146,10 +151,14 @@ pub fn assume_edges(
     node: NodeId,
     roles: &RoleSessions,
     authz: &Authorizer,
+    only: Option<&std::collections::HashSet<String>>,
     graph: &mut Graph,
 ) {
     for index in roles.candidates(principal) {
         let (account, role, session) = roles.roles[index];
+        if only.is_some_and(|o| !o.contains(&role.arn)) {
+            continue;
+        }
         if role.arn == principal.arn() {
             // A role may trust itself; assuming it adds nothing to what its session reaches.
             continue;
@@ -159,7 +168,9 @@ pub fn assume_edges(
             graph.add_edge(node, session, edge);
         }
     }
-    outside_snapshot(principal, node, roles, graph);
+    if only.is_none() {
+        outside_snapshot(principal, node, roles, graph);
+    }
 }
 
 fn decide_assume(authz: &Authorizer, principal: &Principal, role: &Role) -> Option<Edge> {

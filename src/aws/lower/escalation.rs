@@ -85,6 +85,7 @@ impl<'a> Escalation<'a> {
         node: NodeId,
         control: NodeId,
         scps: Option<&[(String, Vec<&Policy>)]>,
+        only: Option<&std::collections::HashSet<String>>,
         graph: &mut Graph,
     ) {
         // An administrator already reaches every principal of its account through `controls`:
@@ -97,6 +98,9 @@ impl<'a> Escalation<'a> {
                 continue;
             }
             for aim in aims(rule, actor) {
+                if only.is_some_and(|o| !o.contains(aim.arn(actor))) {
+                    continue;
+                }
                 let Some(mut decision) = self.decide(rule, actor, &aim) else {
                     continue;
                 };

@@ -15,7 +15,7 @@ use crate::aws::organization::{ControlKind, Organization};
 use crate::aws::principal::{PolicyBook, Principal};
 use crate::graph::{Edge, EdgeKind, Evidence, Graph, Node, NodeId, NodeKind, RecordRef, Undecided};
 use crate::snapshot::MissingSource;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 pub const PROVIDER: &str = "aws";
 
@@ -125,53 +125,152 @@ pub fn lower(
     }
 
     let roles = assume::RoleSessions::create(accounts, graph);
-    for (principal, node) in &principals {
-        assume::assume_edges(principal, *node, &roles, &authz, graph);
-    }
     assume::external_trusts(&roles, graph);
-    for (principal, node) in &principals {
-        let scps = if principal.is_service_linked() {
-            None
-        } else {
-            authz.control_levels(ControlKind::Scp, &principal.account.id)
-        };
-        permissions::granted(principal, scps.as_deref(), *node, graph);
-    }
-    match resources::builtin_kinds() {
-        Ok(kinds) => resources::resources(accounts, &kinds, &principals, &authz, graph),
-        Err(e) => missing.push(MissingSource::new(
-            "policies/aws/resource-access.toml",
-            format!("the built-in resource kinds do not parse: {e}"),
-            "resources reachable through resource policies are not listed",
-        )),
-    }
-    for (principal, node) in &principals {
-        if let Some(control) = controls.get(principal.account.id.as_str()) {
-            let scps = if principal.is_service_linked() {
-                None
-            } else {
-                authz.control_levels(ControlKind::Scp, &principal.account.id)
-            };
-            admin::administers(principal, scps.as_deref(), *node, *control, graph);
-        }
-    }
-    let escalation = escalation::Escalation::new(rules, &authz, &book, organization);
-    for (principal, node) in &principals {
-        if let Some(&control) = controls.get(principal.account.id.as_str()) {
-            let scps = if principal.is_service_linked() {
-                None
-            } else {
-                authz.control_levels(ControlKind::Scp, &principal.account.id)
-            };
-            escalation.apply(principal, *node, control, scps.as_deref(), graph);
-        }
-    }
+    policy_edges(
+        accounts,
+        organization,
+        rules,
+        &authz,
+        &book,
+        &principals,
+        &roles,
+        &controls,
+        None,
+        graph,
+        &mut missing,
+    );
     for account in accounts {
         if let Some(&control) = controls.get(account.id.as_str()) {
             admin::controls(account, control, graph);
         }
     }
     missing
+}
+
+/// What a what-if change touches: principals whose own policies changed (every edge they
+/// make is decided again) and roles whose trust changed (every edge into them is).
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    pub principals: HashSet<String>,
+    pub targets: HashSet<String>,
+}
+
+impl Scope {
+    pub fn is_empty(&self) -> bool {
+        self.principals.is_empty() && self.targets.is_empty()
+    }
+}
+
+/// Every edge a principal's policies decide: role assumption, permissions, resource access,
+/// administrator control, escalation techniques. With a scope, only the edges it touches.
+#[allow(clippy::too_many_arguments)]
+fn policy_edges(
+    accounts: &[Account],
+    organization: Option<&Organization>,
+    rules: &[crate::rules::Rule],
+    authz: &Authorizer,
+    book: &PolicyBook,
+    principals: &[(Principal, NodeId)],
+    roles: &assume::RoleSessions,
+    controls: &HashMap<&str, NodeId>,
+    scope: Option<&Scope>,
+    graph: &mut Graph,
+    missing: &mut Vec<MissingSource>,
+) {
+    let escalation = escalation::Escalation::new(rules, authz, book, organization);
+    let kinds = match resources::builtin_kinds() {
+        Ok(kinds) => kinds,
+        Err(e) => {
+            missing.push(MissingSource::new(
+                "policies/aws/resource-access.toml",
+                format!("the built-in resource kinds do not parse: {e}"),
+                "resources reachable through resource policies are not listed",
+            ));
+            Vec::new()
+        }
+    };
+    // Per principal, its edges in a fixed order (role sessions, permissions, resources,
+    // control, techniques): witnesses pick the first of equally short paths.
+    for (principal, node) in principals {
+        let changed = scope.is_none_or(|s| s.principals.contains(principal.arn()));
+        let only = match scope {
+            Some(s) if !changed => {
+                if s.targets.is_empty() {
+                    continue;
+                }
+                Some(&s.targets)
+            }
+            _ => None,
+        };
+        let scps = if principal.is_service_linked() {
+            None
+        } else {
+            authz.control_levels(ControlKind::Scp, &principal.account.id)
+        };
+        assume::assume_edges(principal, *node, roles, authz, only, graph);
+        let control = controls.get(principal.account.id.as_str()).copied();
+        if changed {
+            permissions::granted(principal, scps.as_deref(), *node, graph);
+            let one = [(principal.clone(), *node)];
+            resources::resources(accounts, &kinds, &one, authz, None, graph);
+            if let Some(control) = control {
+                admin::administers(principal, scps.as_deref(), *node, control, graph);
+            }
+        }
+        if let Some(control) = control {
+            escalation.apply(principal, *node, control, scps.as_deref(), only, graph);
+        }
+    }
+}
+
+/// Decides again, into an existing graph, the edges a what-if change touches: the graph must
+/// hold the nodes of a full [`lower`] of the same snapshot, and the edges to replace must
+/// have been removed.
+pub fn relower(
+    accounts: &[Account],
+    organization: Option<&Organization>,
+    rules: &[crate::rules::Rule],
+    scope: &Scope,
+    graph: &mut Graph,
+) {
+    let authz = Authorizer::new(accounts, organization).quiet();
+    let book = PolicyBook::new(accounts);
+    let mut principals = Vec::new();
+    let mut controls = HashMap::new();
+    for account in accounts {
+        if let Some(control) = graph.find_key(&format!("aws:account:{}", account.id)) {
+            controls.insert(account.id.as_str(), control);
+        }
+        for user in &account.users {
+            if let Some(node) = graph.find_key(&user.arn) {
+                let mut p = Principal::user(account, user, &book);
+                p.with_organization(organization);
+                principals.push((p, node));
+            }
+        }
+        for role in &account.roles {
+            if let Some(node) = graph.find_key(&role.arn) {
+                let mut p = Principal::role(account, role, &book);
+                p.with_organization(organization);
+                principals.push((p, node));
+            }
+        }
+    }
+    let roles = assume::RoleSessions::create(accounts, graph);
+    let mut missing = Vec::new();
+    policy_edges(
+        accounts,
+        organization,
+        rules,
+        &authz,
+        &book,
+        &principals,
+        &roles,
+        &controls,
+        Some(scope),
+        graph,
+        &mut missing,
+    );
 }
 
 /// Access keys authenticate as their user. A key that is not active keeps a conditional

@@ -46,6 +46,7 @@ pub fn resources(
     kinds: &[ResourceKind],
     principals: &[(Principal, NodeId)],
     authz: &Authorizer,
+    only: Option<&std::collections::HashSet<String>>,
     graph: &mut Graph,
 ) {
     for account in accounts {
@@ -91,6 +92,9 @@ pub fn resources(
             }
             let resource = graph.add_node(node);
             for (principal, from) in principals {
+                if only.is_some_and(|o| !o.contains(principal.arn())) {
+                    continue;
+                }
                 if let Some(edge) = access(authz, principal, &checks) {
                     graph.add_edge(*from, resource, edge);
                 }
