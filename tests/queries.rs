@@ -195,3 +195,56 @@ fn who_can_needs_a_question() {
     let r = run(["who-can", "-s", acme.to_str().unwrap()]);
     assert_eq!(r.code, Some(2), "{r:#?}");
 }
+
+#[test]
+fn all_principals_and_all_keys_rank_the_most_dangerous_first() {
+    let acme = acme();
+    let r = run([
+        "radius",
+        "-s",
+        acme.to_str().unwrap(),
+        "--all-principals",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, Some(0), "{r:#?}");
+    let doc = json_of(&r);
+    assert_eq!(doc["schema"], "blastmap.radius-summary.v1");
+    let starts = doc["starts"].as_array().unwrap();
+    assert_eq!(starts.len(), 17 + 23, "every user and role of acme");
+    let rank = |s: &Value| match s["admin"].as_str().unwrap() {
+        "definite" => 0,
+        "conditional" => 1,
+        _ => 2,
+    };
+    assert!(
+        starts.windows(2).all(|w| rank(&w[0]) <= rank(&w[1])),
+        "ranked by admin reach"
+    );
+    let deployer = starts.iter().find(|s| s["id"] == CI_DEPLOYER).unwrap();
+    assert_eq!(deployer["admin"], "definite");
+    // The summary agrees with the radius of that start.
+    let radius = radius_json(&acme, CI_DEPLOYER);
+    assert_eq!(deployer["counts"], radius["counts"]);
+
+    let keys = json_of(&run([
+        "radius",
+        "-s",
+        acme.to_str().unwrap(),
+        "--all-keys",
+        "--format",
+        "json",
+    ]));
+    let keys = keys["starts"].as_array().unwrap();
+    assert!(keys.iter().all(|k| k["kind"] == "credential"));
+    assert_eq!(keys.len(), 14);
+    let leaked = keys.iter().find(|k| k["id"] == LEAKED_KEY).unwrap();
+    assert_eq!(leaked["admin"], "definite");
+}
+
+#[test]
+fn radius_needs_a_start_or_a_ranking() {
+    let acme = acme();
+    let r = run(["radius", "-s", acme.to_str().unwrap()]);
+    assert_eq!(r.code, Some(2), "{r:#?}");
+}

@@ -8,6 +8,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("start").required(true).args(["from", "all_principals", "all_keys"])))]
 pub struct RadiusArgs {
     /// Snapshot directory, or a single `aws iam get-account-authorization-details` file.
     #[arg(short = 's', long = "snapshot", value_name = "SNAPSHOT")]
@@ -15,7 +16,13 @@ pub struct RadiusArgs {
     /// Where to start: an access key id (AKIA...), a user or role ARN, or a unique user or
     /// role name.
     #[arg(long = "from", value_name = "SELECTOR")]
-    pub from: String,
+    pub from: Option<String>,
+    /// Every user and role's radius summarised, most dangerous first: the auditor's list.
+    #[arg(long)]
+    pub all_principals: bool,
+    /// Every access key's radius summarised, most dangerous first.
+    #[arg(long)]
+    pub all_keys: bool,
     /// Leave out the privilege-escalation techniques of `policies/`: only role assumption,
     /// sessions and administrator control.
     #[arg(long)]
@@ -36,9 +43,27 @@ pub fn run(
     };
     let snapshot = Snapshot::open(&args.snapshot)?;
     let analysis = build(&snapshot, &rules);
-    let start = select(&analysis.graph, &args.from).map_err(|e| {
+    let Some(from) = args.from.as_deref() else {
+        let keys = args.all_keys;
+        let summaries = crate::query::summarise_all(&analysis.graph, |n| {
+            let node = analysis.graph.node(n);
+            if keys {
+                node.kind == crate::graph::NodeKind::Credential
+            } else {
+                node.kind == crate::graph::NodeKind::Principal
+                    && matches!(node.class, "user" | "role")
+            }
+        });
+        let text = match args.format {
+            Format::Table => report::table::render_ranking(&analysis.graph, &summaries),
+            Format::Json => report::json::render_ranking(&analysis.graph, &summaries)?,
+        };
+        out.write_all(text.as_bytes())?;
+        return Ok(());
+    };
+    let start = select(&analysis.graph, from).map_err(|e| {
         e.with_hint(crate::aws::hints::unknown_selector(
-            args.from.trim(),
+            from.trim(),
             &snapshot.aws_accounts,
         ))
     })?;

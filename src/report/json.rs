@@ -341,3 +341,54 @@ pub fn render_who_can_act(
     out.push('\n');
     Ok(out)
 }
+
+pub const RANKING_SCHEMA: &str = "blastmap.radius-summary.v1";
+
+#[derive(Serialize)]
+pub struct RankingDoc<'a> {
+    pub schema: &'static str,
+    pub starts: Vec<RankedStart<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct RankedStart<'a> {
+    #[serde(flatten)]
+    pub node: NodeRef<'a>,
+    pub admin: &'static str,
+    pub admin_accounts: Vec<AdminAccount<'a>>,
+    pub counts: CountsDoc,
+}
+
+pub fn render_ranking(
+    graph: &Graph,
+    summaries: &[crate::query::Summary],
+) -> Result<String, serde_json::Error> {
+    let doc = RankingDoc {
+        schema: RANKING_SCHEMA,
+        starts: summaries
+            .iter()
+            .map(|s| RankedStart {
+                node: node_ref(graph, s.start),
+                admin: s.admin_reach().map(|r| r.as_str()).unwrap_or("none"),
+                admin_accounts: s
+                    .admin
+                    .iter()
+                    .map(|&(id, reach)| AdminAccount {
+                        account: graph.node(id).account.as_deref().unwrap_or(""),
+                        reach: reach.as_str(),
+                    })
+                    .collect(),
+                counts: CountsDoc {
+                    principals: s.principals,
+                    sessions: s.sessions,
+                    permissions: s.permissions,
+                    resources: s.resources,
+                    credentials: s.credentials,
+                },
+            })
+            .collect(),
+    };
+    let mut out = serde_json::to_string_pretty(&doc)?;
+    out.push('\n');
+    Ok(out)
+}

@@ -408,3 +408,52 @@ pub fn render_who_can_act(
     table(&mut out, ["DECISION", "PRINCIPAL", "WHY"], &rows);
     out
 }
+
+/// `radius --all-principals` / `--all-keys`: one line per start, most dangerous first.
+pub fn render_ranking(g: &Graph, summaries: &[crate::query::Summary]) -> String {
+    let mut out = String::new();
+    let admins = summaries
+        .iter()
+        .filter(|s| s.admin_reach() == Some(Reach::Definite))
+        .count();
+    let _ = writeln!(
+        out,
+        "{} starts, {admins} reach administrator control definitely\n",
+        summaries.len()
+    );
+    let rows: Vec<[String; 6]> = summaries
+        .iter()
+        .map(|s| {
+            let n = g.node(s.start);
+            let accounts: Vec<&str> = s
+                .admin
+                .iter()
+                .filter_map(|(c, _)| g.node(*c).account.as_deref())
+                .collect();
+            [
+                s.admin_reach()
+                    .map(|r| r.as_str())
+                    .unwrap_or("none")
+                    .to_string(),
+                accounts.join(","),
+                s.principals.to_string(),
+                s.sessions.to_string(),
+                s.resources.to_string(),
+                truncate(&format!("{} {}", n.class, n.label), NAME_WIDTH),
+            ]
+        })
+        .collect();
+    table(
+        &mut out,
+        [
+            "ADMIN",
+            "ACCOUNTS",
+            "PRINCIPALS",
+            "SESSIONS",
+            "RESOURCES",
+            "START",
+        ],
+        &rows,
+    );
+    out
+}
