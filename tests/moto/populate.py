@@ -229,21 +229,38 @@ def populate_resources():
                              Handler="handler.handler", Code={"ZipFile": buf.getvalue()},
                              Environment={"Variables": {"DB_PASSWORD": "hunter2-not-to-be-collected"}})
     ec2 = client("ec2")
-    ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, InstanceType="t3.micro",
-                      IamInstanceProfile={"Name": "ec2-app"})
+    instance = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, InstanceType="t3.micro",
+                      IamInstanceProfile={"Name": "ec2-app"})["Instances"][0]
     cfn = client("cloudformation")
     template = {"Resources": {"Queue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "cfn-queue"}}}}
-    cfn.create_stack(StackName="app", TemplateBody=json.dumps(template), RoleARN=arn("role", "deploy", "/ci/"))
+    stack = cfn.create_stack(StackName="app", TemplateBody=json.dumps(template), RoleARN=arn("role", "deploy", "/ci/"))
     cb = client("codebuild")
-    cb.create_project(name="app-build", source={"type": "S3", "location": "acme-artifacts/source.zip"},
+    project = cb.create_project(name="app-build", source={"type": "S3", "location": "acme-artifacts/source.zip"},
                       artifacts={"type": "NO_ARTIFACTS"},
                       environment={"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0", "computeType": "BUILD_GENERAL1_SMALL",
                                    "environmentVariables": [{"name": "TOKEN", "value": "plaintext-not-to-be-collected"}]},
                       serviceRole=arn("role", "deploy", "/ci/"))
-    client("sagemaker").create_notebook_instance(NotebookInstanceName="research", InstanceType="ml.t3.medium",
+    notebook = client("sagemaker").create_notebook_instance(NotebookInstanceName="research", InstanceType="ml.t3.medium",
                                                  RoleArn=arn("role", "ec2-app"))
     client("glue").create_dev_endpoint(EndpointName="etl-dev", RoleArn=arn("role", "ec2-app"))
+    # The inventories, as the aws CLI prints them (the fields the analysis reads).
+    inventories = {
+        "ec2-instances": {"Reservations": [{"Instances": [{
+            "InstanceId": instance["InstanceId"],
+            "IamInstanceProfile": {"Arn": instance["IamInstanceProfile"]["Arn"]}}]}]},
+        "lambda-functions": {"Functions": [{"FunctionName": "processor", "FunctionArn": fn["FunctionArn"],
+                                            "Role": arn("role", "lambda-exec", "/service/")}]},
+        "glue-dev-endpoints": {"DevEndpoints": [{"EndpointName": "etl-dev", "RoleArn": arn("role", "ec2-app")}]},
+        "sagemaker-notebooks": {"NotebookInstances": [{"NotebookInstanceName": "research",
+                                                       "NotebookInstanceArn": notebook["NotebookInstanceArn"],
+                                                       "RoleArn": arn("role", "ec2-app")}]},
+        "cloudformation-stacks": {"Stacks": [{"StackName": "app", "StackId": stack["StackId"],
+                                              "RoleARN": arn("role", "deploy", "/ci/")}]},
+        "codebuild-projects": {"projects": [{"name": "app-build", "arn": project["project"]["arn"],
+                                             "serviceRole": arn("role", "deploy", "/ci/")}]},
+    }
     return {
+        "inventories": inventories,
         "policies": [
             ("arn:aws:s3:::acme-artifacts", BUCKET_POLICY),
             ("arn:aws:s3:::acme-logs", None),
@@ -322,6 +339,9 @@ def write_handwritten(keys, resources):
             key_list.append({"UserName": user, "AccessKeyId": k, "Status": status})
     with open(os.path.join(base, "access-keys.json"), "w") as f:
         json.dump({"AccessKeyMetadata": key_list}, f, indent=2)
+    for name, value in resources["inventories"].items():
+        with open(os.path.join(base, f"{name}.json"), "w") as f:
+            json.dump(value, f, indent=2)
     with open(os.path.join(base, "resource-policies.json"), "w") as f:
         json.dump({"Policies": [{"ResourceArn": a, "Policy": p} for a, p in resources["policies"]]}, f, indent=2)
 
