@@ -4,6 +4,7 @@
 //! `graph` → `query` → `report`. See `docs/architecture.md`.
 
 pub mod analysis;
+pub mod audit;
 pub mod aws;
 pub mod cli;
 pub mod graph;

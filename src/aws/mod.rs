@@ -1,6 +1,7 @@
 //! Amazon Web Services: the snapshot's AWS files, IAM policy semantics, and lowering into the
 //! graph.
 
+pub mod audit;
 pub mod authz;
 pub mod can;
 pub mod hints;

@@ -1,7 +1,9 @@
 //! The command line: clap definitions, one file per subcommand. `main.rs` only calls [`run`].
 
+mod audit;
 mod can;
 mod collect;
+mod diagram;
 mod error;
 mod locate;
 mod path;
@@ -46,6 +48,11 @@ pub enum Command {
     /// The radius before and after hypothetical changes: keys deleted, policies detached,
     /// statements removed, trusts narrowed, boundaries, SCPs and denies added.
     WhatIf(what_if::WhatIfArgs),
+    /// Over-privilege findings (admin-equivalent principals, credentials that reach admin,
+    /// old and unused keys, risky trusts, escalation techniques), each with a fix.
+    Audit(audit::AuditArgs),
+    /// A Graphviz diagram of the graph, of a radius, or of the paths to administrator control.
+    Diagram(diagram::DiagramArgs),
     /// Live, read-only collection of a snapshot (needs the `aws` feature).
     Collect(collect::CollectArgs),
     /// Which account and user own an access key id, and what to collect next.
@@ -72,6 +79,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
         Command::Path(args) => path::run(args, cli.policies.as_deref(), out),
         Command::WhoCan(args) => who_can::run(args, cli.policies.as_deref(), out),
         Command::WhatIf(args) => what_if::run(args, cli.policies.as_deref(), out),
+        Command::Audit(args) => audit::run(args, cli.policies.as_deref(), out),
+        Command::Diagram(args) => diagram::run(args, cli.policies.as_deref(), out),
         Command::Collect(args) => collect::run(args, out),
         Command::Locate(args) => locate::run(args, out),
         Command::Rules(command) => rules::run(command, cli.policies.as_deref(), out),

@@ -1,6 +1,8 @@
 //! Rendering query results. Nothing here decides reachability: it arranges what the query
 //! found, one emitter per format.
 
+pub mod audit;
+pub mod dot;
 pub mod json;
 pub mod summary;
 pub mod table;

@@ -1,0 +1,53 @@
+//! The audit's emitters: a table for people, `blastmap.audit.v1` JSON, SARIF 2.1.0 for code
+//! scanning, and Markdown. They arrange the findings of `crate::audit`; none decides anything.
+
+pub mod json;
+pub mod markdown;
+pub mod sarif;
+pub mod table;
+
+use crate::audit::Audit;
+use crate::graph::{EdgeId, Graph};
+
+/// Where the audit ran: shown in the reports' headings.
+pub struct AuditView<'a> {
+    pub graph: &'a Graph,
+    pub audit: &'a Audit,
+    /// The snapshot as the user named it.
+    pub snapshot: &'a str,
+}
+
+/// `critical 1, high 3, ...` with zero counts left out, or `no findings`.
+pub fn counts_line(audit: &Audit) -> String {
+    let parts: Vec<String> = audit
+        .counts()
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(s, n)| format!("{n} {}", s.as_str()))
+        .collect();
+    let total = audit.findings.len();
+    if total == 0 {
+        "no findings".to_string()
+    } else {
+        format!(
+            "{total} finding{}: {}",
+            if total == 1 { "" } else { "s" },
+            parts.join(", ")
+        )
+    }
+}
+
+/// The policies and records along a path, deduplicated, as `policy (file#pointer)`.
+pub fn path_evidence(graph: &Graph, path: &[EdgeId]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for &e in path {
+        let ev = &graph.edge(e).evidence;
+        for s in &ev.statements {
+            let line = format!("{} ({}#{})", s.policy, s.file, s.pointer);
+            if !out.contains(&line) {
+                out.push(line);
+            }
+        }
+    }
+    out
+}
