@@ -233,3 +233,85 @@ fn the_graph_is_put_back_exactly() {
         );
     }
 }
+
+/// The overlay decides again only the edges a change touches; building the whole graph from
+/// the changed model must give the same radius, or the scope missed something.
+#[test]
+fn the_overlay_equals_a_full_rebuild_of_the_changed_snapshot() {
+    let org = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/acme-org");
+    let cases: Vec<(std::path::PathBuf, &str, Change)> = vec![
+        (
+            acme(),
+            LEAKED_KEY,
+            Change::RemoveTrust {
+                role: "ci-build".into(),
+                principal: CI_DEPLOYER.into(),
+            },
+        ),
+        (
+            acme(),
+            LEAKED_KEY,
+            Change::DetachPolicy {
+                principal: "ci".into(),
+                policy: "arn:aws:iam::111122223333:policy/DenyProdIam".into(),
+            },
+        ),
+        (
+            acme(),
+            LEAKED_KEY,
+            Change::AddDeny {
+                principal: "deploy-staging".into(),
+                action: "sts:AssumeRole".into(),
+                resource: role("platform-ops"),
+            },
+        ),
+        (
+            acme(),
+            LEAKED_KEY,
+            Change::RemoveStatement {
+                policy: "arn:aws:iam::111122223333:policy/CIBoundary".into(),
+                statement: "0".into(),
+            },
+        ),
+        (
+            org.clone(),
+            "AKIAEXAMPLEGHRUNNER1",
+            Change::RemoveTrust {
+                role: "breakglass-admin".into(),
+                principal: "arn:aws:iam::999900001111:root".into(),
+            },
+        ),
+        (
+            org.clone(),
+            "AKIAEXAMPLEGHRUNNER1",
+            Change::AddScp {
+                target: "ou-ac3e-5k2x9w1q".into(),
+                policy: serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "iam:UpdateAssumeRolePolicy", "Resource": "*"}]}),
+            },
+        ),
+    ];
+    for (path, start, change) in cases {
+        let snapshot = Snapshot::open(&path).unwrap();
+        let rules = RuleSet::builtin().unwrap();
+        let mut analysis = build(&snapshot, &rules);
+        let applied = apply(&snapshot, std::slice::from_ref(&change)).unwrap();
+        let overlay = radius_after(&mut analysis.graph, start, &applied, &rules.rules);
+        let mut rebuilt = blastmap::graph::Graph::new();
+        blastmap::aws::lower::lower(
+            &applied.accounts,
+            applied.organization.as_ref(),
+            &rules.rules,
+            &mut rebuilt,
+        );
+        let full = radius_before(&rebuilt, start);
+        let set = |v: &[blastmap::aws::whatif::ReachedKey]| {
+            let mut s: Vec<(String, &'static str)> = v
+                .iter()
+                .map(|r| (r.key.clone(), r.reach.as_str()))
+                .collect();
+            s.sort();
+            s
+        };
+        assert_eq!(set(&overlay), set(&full), "{change:?}");
+    }
+}

@@ -131,7 +131,7 @@ pub fn apply(snapshot: &Snapshot, changes: &[Change]) -> Result<Applied, WhatIfE
                         let before = p.statements.len();
                         let index = statement.parse::<usize>().ok();
                         let mut i = 0;
-                        p.statements.retain(|s| {
+                        p.retain_statements(|s| {
                             let keep =
                                 !(s.sid.as_deref() == Some(statement.as_str()) || index == Some(i));
                             i += 1;
@@ -190,7 +190,7 @@ pub fn apply(snapshot: &Snapshot, changes: &[Change]) -> Result<Applied, WhatIfE
                     }
                 }
                 // A statement left naming no one grants nothing.
-                trust.statements.retain(|s| match &s.principal {
+                trust.retain_statements(|s| match &s.principal {
                     Some(super::policy::document::Principals::Only(set)) => {
                         s.effect == Effect::Deny
                             || set.everyone

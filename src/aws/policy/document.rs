@@ -394,6 +394,12 @@ impl Policy {
         })
     }
 
+    /// Keeps the statements `keep` accepts (what-if edits), and the index in step with them.
+    pub fn retain_statements(&mut self, keep: impl FnMut(&Statement) -> bool) {
+        self.statements.retain(keep);
+        self.index = ServiceIndex::build(&self.statements);
+    }
+
     /// A policy the snapshot names without its document.
     pub fn missing(source: PolicySource) -> Policy {
         Policy {
