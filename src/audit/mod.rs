@@ -192,7 +192,7 @@ pub struct Finding {
     pub evidence: Vec<StatementRef>,
     pub records: Vec<RecordRef>,
     /// Facts worth showing: ages, dates, radius sizes.
-    pub facts: Vec<(&'static str, String)>,
+    pub facts: Vec<(&'static str, Fact)>,
     pub fix: String,
     /// Commands that carry out the fix (never run by blastmap).
     pub commands: Vec<String>,
@@ -230,8 +230,36 @@ impl Finding {
     }
 
     pub fn fact(mut self, name: &'static str, value: impl Into<String>) -> Finding {
-        self.facts.push((name, value.into()));
+        self.facts.push((name, Fact::Text(value.into())));
         self
+    }
+
+    pub fn count(mut self, name: &'static str, value: i64) -> Finding {
+        self.facts.push((name, Fact::Number(value)));
+        self
+    }
+
+    pub fn flag(mut self, name: &'static str, value: bool) -> Finding {
+        self.facts.push((name, Fact::Flag(value)));
+        self
+    }
+}
+
+/// The value of a fact: JSON keeps numbers and flags as such.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fact {
+    Text(String),
+    Number(i64),
+    Flag(bool),
+}
+
+impl std::fmt::Display for Fact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Fact::Text(t) => f.write_str(t),
+            Fact::Number(n) => write!(f, "{n}"),
+            Fact::Flag(b) => write!(f, "{b}"),
+        }
     }
 }
 

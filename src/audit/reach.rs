@@ -261,6 +261,20 @@ fn principals_on(graph: &Graph, start: NodeId, path: &[EdgeId]) -> Vec<NodeId> {
     out
 }
 
+/// `through 4 roles`, `through 2 principals`, `directly`: what lies between a credential's
+/// own principal and administrator control.
+fn through(graph: &Graph, principals: &[NodeId]) -> String {
+    let between = principals.get(1..).unwrap_or(&[]);
+    let roles = between.iter().all(|&p| graph.node(p).class == "role");
+    match (between.len(), roles) {
+        (0, _) => "directly".to_string(),
+        (1, true) => "through 1 role".to_string(),
+        (n, true) => format!("through {n} roles"),
+        (1, false) => "through 1 other principal".to_string(),
+        (n, false) => format!("through {n} other principals"),
+    }
+}
+
 fn account_of(graph: &Graph, control: NodeId) -> String {
     graph
         .node(control)
@@ -287,7 +301,6 @@ pub fn credentials_reaching_admin(graph: &Graph, reaches: &mut Reaches) -> Vec<F
         }
         let node = graph.node(cred);
         let account = account_of(graph, best.control);
-        let hops = best.path.len();
         let mut f = Finding::new(
             graph,
             check("admin.credential"),
@@ -295,10 +308,11 @@ pub fn credentials_reaching_admin(graph: &Graph, reaches: &mut Reaches) -> Vec<F
             "",
             Severity::Critical.for_reach(best.reach),
             format!(
-                "{} {} reaches administrator control of account {account} ({}, {hops} steps)",
+                "{} {} reaches admin of account {account} ({}, {})",
                 node.class,
                 node.label,
-                best.reach.as_str()
+                best.reach.as_str(),
+                through(graph, &principals_on(graph, cred, &best.path))
             ),
         );
         f.reach = Some(best.reach);
@@ -314,17 +328,17 @@ pub fn credentials_reaching_admin(graph: &Graph, reaches: &mut Reaches) -> Vec<F
             .map(|a| format!("{} ({})", account_of(graph, a.control), a.reach.as_str()))
             .collect();
         f = f.fact("admin_accounts", accounts.join(", "));
-        f = f.fact("radius_nodes", total.to_string());
+        f = f.count("radius_nodes", total as i64);
         for kind in ["principal", "session", "permission", "resource"] {
             let n = by_kind.get(kind).copied().unwrap_or(0);
-            f = f.fact(
+            f = f.count(
                 match kind {
                     "principal" => "radius_principals",
                     "session" => "radius_sessions",
                     "permission" => "radius_permissions",
                     _ => "radius_resources",
                 },
-                n.to_string(),
+                n as i64,
             );
         }
         for attr in ["status", "user", "created", "last_used"] {
@@ -412,7 +426,7 @@ pub fn admin_principals(graph: &Graph, reaches: &mut Reaches) -> Vec<Finding> {
         );
         f.evidence = e.evidence.statements.clone();
         f = f.fact("granted_by", granting.join(", "));
-        f = f.fact("reached_by_credentials", credentials.len().to_string());
+        f = f.count("reached_by_credentials", credentials.len() as i64);
         out.push(f);
     }
     out
@@ -448,7 +462,7 @@ pub fn users_without_mfa(graph: &Graph, reaches: &mut Reaches) -> Vec<Finding> {
             &account,
             base.for_reach(best.reach),
             format!(
-                "{} has no MFA{} and reaches administrator control of account {account} ({})",
+                "{} has no MFA{} and reaches admin of account {account} ({})",
                 node.label,
                 if console {
                     " but a console password"
@@ -469,8 +483,8 @@ pub fn users_without_mfa(graph: &Graph, reaches: &mut Reaches) -> Vec<Finding> {
             start: user,
             edges: best.path.clone(),
         });
-        f = f.fact("console_password", console.to_string());
-        f = f.fact("mfa", "false");
+        f = f.flag("console_password", console);
+        f = f.flag("mfa", false);
         out.push(f);
     }
     out
@@ -618,8 +632,8 @@ pub fn escalation_techniques(graph: &Graph, rules: &RuleSet) -> Vec<Finding> {
                 f = f.fact("reference", reference.clone());
             }
         }
-        f = f.fact("principals", g.actors.len().to_string());
-        f = f.fact("targets", g.targets.len().to_string());
+        f = f.count("principals", g.actors.len() as i64);
+        f = f.count("targets", g.targets.len() as i64);
         out.push(f);
     }
     out

@@ -79,7 +79,7 @@ pub fn run(
             )?,
             Some(_) => out.missing.push(MissingSource::new(
                 format!("aws/{}/{LAST_ACCESSED}", account.id),
-                "file absent (optional)",
+                "optional file absent",
                 "unused permissions are not reported for this account",
             )),
             None => out.missing.push(MissingSource::new(
@@ -279,12 +279,12 @@ fn key_facts(mut f: Finding, k: &KeySubject, options: &Options) -> Finding {
     f = f.fact("user", k.user);
     if let Some(c) = k.created {
         f = f.fact("created", date(c));
-        f = f.fact("age_days", days(c, options.as_of).to_string());
+        f = f.count("age_days", days(c, options.as_of));
     }
     match k.last_used {
         Some(Some(t)) => {
             f = f.fact("last_used", date(t));
-            f = f.fact("days_since_use", days(t, options.as_of).to_string());
+            f = f.count("days_since_use", days(t, options.as_of));
         }
         Some(None) => f = f.fact("last_used", "never"),
         None => {
@@ -477,7 +477,7 @@ fn console_with_keys(
             ),
         );
         f.principals = vec![node];
-        f = f.fact("mfa", row.has_mfa().to_string());
+        f = f.flag("mfa", row.has_mfa());
         f = f.fact("active_keys", active.join(", "));
         if let Some(r) = admin {
             f = f.fact("reaches_admin", r.as_str());
@@ -679,7 +679,7 @@ fn oidc(
         .collect();
     f.evidence.push(statement_ref(policy, statement));
     f = f.fact("provider", provider);
-    f = f.fact("audience_condition", aud.to_string());
+    f = f.flag("audience_condition", aud);
     f = role_admin_fact(f, reaches, node);
     let example = if github {
         format!("\"StringLike\": {{\"{host}:sub\": \"repo:OWNER/REPO:ref:refs/heads/main\"}}")
@@ -1014,8 +1014,8 @@ fn last_accessed(
             "last-accessed details",
         ));
         f = f.fact("unused_services", crate::audit::summarise_list(&names, 12));
-        f = f.fact("unused_count", unused.len().to_string());
-        f = f.fact("granted_count", entry.services.len().to_string());
+        f = f.count("unused_count", unused.len() as i64);
+        f = f.count("granted_count", entry.services.len() as i64);
         f.fix = format!(
             "Remove the actions of {} from the policies of {label} (the statements listed grant them); AWS records service use for up to 400 days, so a service unused that long is not needed.",
             crate::audit::summarise_list(

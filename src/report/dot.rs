@@ -210,10 +210,11 @@ fn node_attrs(node: &ViewNode) -> Vec<Attribute> {
     ];
     if node.on_admin_path && node.style != Style::Permissions {
         attrs.push(attr("color", RED));
-        attrs.push(attr("penwidth", "1.6"));
     }
     if node.start {
         attrs.push(attr("penwidth", "3"));
+    } else if node.on_admin_path && node.style != Style::Permissions {
+        attrs.push(attr("penwidth", "1.6"));
     }
     attrs
 }

@@ -2,7 +2,7 @@
 //! users' scripts: internal refactors must not change them.
 
 use super::AuditView;
-use crate::audit::{CHECKS, Finding};
+use crate::audit::{CHECKS, Fact, Finding};
 use crate::graph::{EdgeId, Graph, NodeId, RecordRef, StatementRef};
 use crate::report::json::{MissingDoc, NodeRef, PathStep};
 use serde::Serialize;
@@ -95,10 +95,11 @@ pub fn facts(f: &Finding) -> serde_json::Map<String, serde_json::Value> {
     f.facts
         .iter()
         .map(|(k, v)| {
-            let value = v
-                .parse::<i64>()
-                .map(serde_json::Value::from)
-                .unwrap_or_else(|_| serde_json::Value::from(v.as_str()));
+            let value = match v {
+                Fact::Text(t) => serde_json::Value::from(t.as_str()),
+                Fact::Number(n) => serde_json::Value::from(*n),
+                Fact::Flag(b) => serde_json::Value::from(*b),
+            };
             (k.to_string(), value)
         })
         .collect()

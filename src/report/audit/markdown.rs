@@ -53,7 +53,7 @@ pub fn render(view: &AuditView) -> String {
                 let facts: Vec<String> = f
                     .facts
                     .iter()
-                    .map(|(k, v)| format!("{k} = {}", cell(v)))
+                    .map(|(k, v)| format!("{k} = {}", cell(&v.to_string())))
                     .collect();
                 let _ = writeln!(out, "- **facts**: {}", facts.join("; "));
             }
