@@ -5,11 +5,13 @@
 mod moto;
 mod support;
 
+mod audit;
 mod bad_input;
 mod can;
 mod cli;
 mod collect;
 mod conformance;
+mod diagram;
 mod iam_vulnerable;
 mod loading;
 mod locate;
