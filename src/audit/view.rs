@@ -516,6 +516,14 @@ fn view_node(graph: &Graph, n: NodeId, start: bool, reaches: &Reaches) -> ViewNo
             }
             node.label.clone()
         }
+        // `roles matching * (outside the snapshot)`: the remark on a line of its own.
+        Style::External => match node.label.rsplit_once(" (") {
+            Some((name, remark)) if remark.ends_with(')') => {
+                detail.push(remark.trim_end_matches(')').to_string());
+                name.to_string()
+            }
+            _ => node.label.clone(),
+        },
         _ => node.label.clone(),
     };
     ViewNode {
@@ -609,7 +617,7 @@ fn services(label: &str) -> Vec<String> {
     for action in actions.split(", ") {
         let service = match action.split_once(':') {
             Some((s, _)) => s.to_lowercase(),
-            None if action.trim() == "*" => "all services".to_string(),
+            None if action.trim() == "*" => "every service (*)".to_string(),
             None => "other".to_string(),
         };
         if !out.contains(&service) {
@@ -629,7 +637,7 @@ mod tests {
             services("s3:GetObject, s3:PutObject, ecr:GetAuthorizationToken on arn:aws:s3:::b/*"),
             vec!["s3", "ecr"]
         );
-        assert_eq!(services("* on *"), vec!["all services"]);
+        assert_eq!(services("* on *"), vec!["every service (*)"]);
         assert_eq!(
             services("every action but iam:* on *"),
             vec!["all services (NotAction)"]
