@@ -17,5 +17,6 @@ mod loading;
 mod locate;
 mod org;
 mod queries;
+mod revoke_plan;
 mod rules;
 mod what_if;

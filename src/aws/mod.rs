@@ -15,3 +15,4 @@ pub mod policy;
 pub mod principal;
 pub mod whocan;
 pub mod whatif;
+pub mod revoke;

@@ -8,6 +8,7 @@ mod error;
 mod locate;
 mod path;
 mod radius;
+mod revoke_plan;
 mod rules;
 mod what_if;
 mod who_can;
@@ -48,6 +49,9 @@ pub enum Command {
     /// The radius before and after hypothetical changes: keys deleted, policies detached,
     /// statements removed, trusts narrowed, boundaries, SCPs and denies added.
     WhatIf(what_if::WhatIfArgs),
+    /// The responder's plan for a leaked key: contain it, kill its sessions, look for
+    /// persistence, rotate secrets, narrow what made it damaging.
+    RevokePlan(revoke_plan::RevokePlanArgs),
     /// Over-privilege findings (admin-equivalent principals, credentials that reach admin,
     /// old and unused keys, risky trusts, escalation techniques), each with a fix.
     Audit(audit::AuditArgs),
@@ -79,6 +83,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
         Command::Path(args) => path::run(args, cli.policies.as_deref(), out),
         Command::WhoCan(args) => who_can::run(args, cli.policies.as_deref(), out),
         Command::WhatIf(args) => what_if::run(args, cli.policies.as_deref(), out),
+        Command::RevokePlan(args) => revoke_plan::run(args, cli.policies.as_deref(), out),
         Command::Audit(args) => audit::run(args, cli.policies.as_deref(), out),
         Command::Diagram(args) => diagram::run(args, cli.policies.as_deref(), out),
         Command::Collect(args) => collect::run(args, out),

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod dot;
 pub mod json;
+pub mod plan;
 pub mod summary;
 pub mod table;
 

@@ -1,0 +1,797 @@
+//! `revoke-plan`: from a leaked key's radius to the ordered steps that contain it. Which steps
+//! are needed is decided here, from the graph; the playbooks of `policies/revocation/aws.toml`
+//! say how to carry each out; the emitters of `report::plan` only print.
+
+use super::model::Account;
+use super::whatif::{Change, apply, radius_after, radius_before};
+use crate::graph::{EdgeKind, Graph, NodeId, NodeKind, Reach};
+use crate::query::Radius;
+use crate::rules::Rule;
+use crate::snapshot::Snapshot;
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+const PLAYBOOKS: &str = include_str!("../../policies/revocation/aws.toml");
+const PLACEHOLDERS: &[&str] = &[
+    "{key}",
+    "{user}",
+    "{role}",
+    "{arn}",
+    "{account}",
+    "{now}",
+    "{since}",
+];
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Playbook {
+    pub id: String,
+    pub applies_to: String,
+    pub title: String,
+    pub reference: String,
+    pub cost: String,
+    #[serde(default)]
+    pub audit: Vec<String>,
+    pub steps: Vec<PlaybookStep>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlaybookStep {
+    pub what: String,
+    pub command: String,
+    pub mutating: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct PlaybookFile {
+    playbook: Vec<Playbook>,
+}
+
+/// The built-in playbooks, checked: unique ids, a reference, known placeholders.
+pub fn playbooks() -> Result<Vec<Playbook>, String> {
+    let file: PlaybookFile = toml::from_str(PLAYBOOKS).map_err(|e| {
+        format!(
+            "policies/revocation/aws.toml: {}",
+            e.to_string()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        )
+    })?;
+    let mut ids = BTreeSet::new();
+    for p in &file.playbook {
+        if !ids.insert(p.id.clone()) {
+            return Err(format!(
+                "policies/revocation/aws.toml: playbook `{}` appears twice",
+                p.id
+            ));
+        }
+        if !p.reference.starts_with("https://") {
+            return Err(format!(
+                "policies/revocation/aws.toml: playbook `{}` needs a reference",
+                p.id
+            ));
+        }
+        for s in &p.steps {
+            let mut rest = s.command.clone();
+            for ph in PLACEHOLDERS {
+                rest = rest.replace(ph, "");
+            }
+            // JSON braces in policy documents are fine; placeholders are lower-case words.
+            if let Some(i) = rest
+                .find('{')
+                .filter(|&i| rest[i + 1..].starts_with(|c: char| c.is_ascii_lowercase()))
+            {
+                return Err(format!(
+                    "policies/revocation/aws.toml: playbook `{}` uses an unknown placeholder near `{}`",
+                    p.id,
+                    &rest[i..(i + 12).min(rest.len())]
+                ));
+            }
+        }
+    }
+    Ok(file.playbook)
+}
+
+/// One step of the plan.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanStep {
+    pub number: usize,
+    /// `contain`, `sessions`, `persistence`, `secrets`.
+    pub section: &'static str,
+    pub title: String,
+    /// The radius facts that make the step necessary.
+    pub because: Vec<String>,
+    pub cost: String,
+    pub commands: Vec<PlanCommand>,
+    /// CloudTrail event names to audit since the exposure.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub audit: Vec<String>,
+    /// Until when a session minted before revocation could stay valid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<String>,
+    pub playbook: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanCommand {
+    pub what: String,
+    pub command: String,
+    pub mutating: bool,
+}
+
+/// A verified scope correction: a change, and the radius before and after it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Correction {
+    pub change: String,
+    pub because: String,
+    pub admin_before: &'static str,
+    pub admin_after: &'static str,
+    pub principals_before: usize,
+    pub principals_after: usize,
+}
+
+/// Advice on replacing the key with short-lived credentials.
+#[derive(Debug, Clone, Serialize)]
+pub struct Replacement {
+    pub mechanism: String,
+    pub why: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub schema: &'static str,
+    pub key: String,
+    pub owner: Option<String>,
+    pub account: Option<String>,
+    pub generated_at: String,
+    pub exposed_since: Option<String>,
+    pub admin: &'static str,
+    pub steps: Vec<PlanStep>,
+    pub scope_corrections: Vec<Correction>,
+    pub replace_with: Vec<Replacement>,
+    pub missing_sources: Vec<String>,
+}
+
+pub struct Inputs<'a> {
+    pub snapshot: &'a Snapshot,
+    pub graph: &'a mut Graph,
+    pub missing: &'a [crate::snapshot::MissingSource],
+    pub rules: &'a [Rule],
+    pub start: NodeId,
+    pub now: DateTime<Utc>,
+    pub exposed_since: Option<DateTime<Utc>>,
+}
+
+fn make_step(
+    section: &'static str,
+    playbook: &Playbook,
+    title: String,
+    because: Vec<String>,
+    vars: &BTreeMap<&str, String>,
+    valid_until: Option<String>,
+) -> PlanStep {
+    PlanStep {
+        number: 0,
+        section,
+        title,
+        because,
+        cost: playbook.cost.clone(),
+        commands: playbook
+            .steps
+            .iter()
+            .map(|s| PlanCommand {
+                what: s.what.clone(),
+                command: fill(&s.command, vars),
+                mutating: s.mutating,
+            })
+            .collect(),
+        audit: playbook.audit.clone(),
+        valid_until,
+        playbook: playbook.id.clone(),
+    }
+}
+
+fn fill(template: &str, vars: &BTreeMap<&str, String>) -> String {
+    let mut out = template.to_string();
+    for (k, v) in vars {
+        out = out.replace(&format!("{{{k}}}"), v);
+    }
+    out
+}
+
+fn hours(secs: i64) -> String {
+    if secs % 3600 == 0 {
+        format!("{} h", secs / 3600)
+    } else {
+        format!("{} min", secs / 60)
+    }
+}
+
+pub fn plan(mut inputs: Inputs) -> Result<Plan, String> {
+    let books = playbooks()?;
+    let book = |applies: &str| books.iter().find(|b| b.applies_to == applies).cloned();
+    let graph = &*inputs.graph;
+    let start = graph.node(inputs.start).clone();
+    let reach = crate::query::radius(graph, inputs.start);
+    let now = inputs.now.to_rfc3339_opts(SecondsFormat::Secs, true);
+    let since = inputs
+        .exposed_since
+        .unwrap_or(inputs.now - Duration::days(90))
+        .to_rfc3339_opts(SecondsFormat::Secs, true);
+    let owner = start.attrs.get("user").cloned();
+    let account = start.account.clone();
+    let mut base: BTreeMap<&str, String> = BTreeMap::new();
+    base.insert("key", start.key.clone());
+    base.insert("now", now.clone());
+    base.insert("since", since.clone());
+    if let Some(u) = &owner {
+        base.insert("user", u.clone());
+    }
+    if let Some(a) = &account {
+        base.insert("account", a.clone());
+    }
+    let mut steps: Vec<PlanStep> = Vec::new();
+
+    // 1. Contain the key.
+    if let Some(pb) = book("access-key") {
+        let last = start
+            .attrs
+            .get("last_used")
+            .map(|d| format!("last used {d}"))
+            .unwrap_or_else(|| "last use unknown".into());
+        steps.push(make_step(
+            "contain",
+            &pb,
+            format!("{} {}", pb.title, start.key),
+            vec![format!(
+                "the key authenticates as user/{} ({last})",
+                owner.as_deref().unwrap_or("?")
+            )],
+            &base,
+            None,
+        ));
+    }
+    let accounts: &[Account] = &inputs.snapshot.aws_accounts;
+    let owner_user = owner.as_deref().and_then(|name| {
+        accounts
+            .iter()
+            .flat_map(|a| a.users.iter().map(move |u| (a, u)))
+            .find(|(a, u)| u.name == name && Some(&a.id) == account.as_ref())
+    });
+    // The owner must be treated as compromised when the holder could give it new
+    // credentials: administrator control of its account, or a technique aimed at it.
+    let admin_of_own = reach.reached.iter().any(|r| {
+        graph.node(r.node).kind == NodeKind::AccountControl && graph.node(r.node).account == account
+    });
+    let owner_targeted = owner_user.is_some_and(|(_, u)| {
+        graph.find_key(&u.arn).is_some_and(|n| {
+            graph.in_edges(n).any(|(e, from)| {
+                graph.edge(e).kind == EdgeKind::EscalatesTo && reach.get(from).is_some()
+            })
+        })
+    });
+    if admin_of_own || owner_targeted {
+        if let (Some(pb), Some((acct, user))) = (book("user"), owner_user) {
+            let others: Vec<String> = acct
+                .keys
+                .iter()
+                .filter(|k| k.user == user.name && k.id != start.key)
+                .map(|k| k.id.clone())
+                .collect();
+            let password = acct
+                .credential_report
+                .as_ref()
+                .and_then(|r| r.get(&user.name))
+                .map(|r| r.has_password());
+            let mut because = vec![if admin_of_own {
+                format!(
+                    "the key reaches administrator control of account {}: it can give user/{} new credentials",
+                    acct.id, user.name
+                )
+            } else {
+                format!(
+                    "an escalation technique in the radius targets user/{}",
+                    user.name
+                )
+            }];
+            because.push(format!(
+                "other keys: {}",
+                if others.is_empty() {
+                    "none".into()
+                } else {
+                    others.join(", ")
+                }
+            ));
+            because.push(format!(
+                "console password: {}",
+                match password {
+                    Some(true) => "yes",
+                    Some(false) => "no",
+                    None => "unknown (no credential report)",
+                }
+            ));
+            steps.push(make_step(
+                "contain",
+                &pb,
+                format!("{} (user/{})", pb.title, user.name),
+                because,
+                &base,
+                None,
+            ));
+        }
+    }
+
+    // 2. Sessions the key could have minted, and those of every role it reaches.
+    // The longest any reached principal could make it live, not just the witness's edge: a
+    // role assumed directly lives longer than one reached by chaining.
+    let lifetime = |r: &crate::query::Reached| {
+        graph
+            .in_edges(r.node)
+            .filter(|(_, from)| reach.get(*from).is_some() || *from == inputs.start)
+            .filter_map(|(e, _)| graph.edge(e).evidence.session_max_secs)
+            .max()
+            .map(i64::from)
+    };
+    for r in &reach.reached {
+        let n = graph.node(r.node);
+        if n.kind != NodeKind::Session {
+            continue;
+        }
+        let until = lifetime(r).map(|s| {
+            format!(
+                "{} ({} after revocation, if a session was minted just before)",
+                (inputs.now + Duration::seconds(s)).to_rfc3339_opts(SecondsFormat::Secs, true),
+                hours(s)
+            )
+        });
+        let path = format!("{} ({}, {} hops)", n.label, r.reach.as_str(), r.path.len());
+        match n.class {
+            "session-token" | "federation-token" => {
+                let user = n
+                    .key
+                    .split('#')
+                    .next()
+                    .and_then(|arn| arn.rsplit('/').next())
+                    .unwrap_or("?")
+                    .to_string();
+                if steps.iter().any(|s| {
+                    s.playbook == "aws.revoke.user-sessions"
+                        && s.title.ends_with(&format!("user/{user}"))
+                }) {
+                    continue;
+                }
+                if let Some(pb) = book("session-token") {
+                    let mut vars = base.clone();
+                    vars.insert("user", user.clone());
+                    steps.push(make_step(
+                        "sessions",
+                        &pb,
+                        format!("{} — user/{user}", pb.title),
+                        vec![path],
+                        &vars,
+                        until,
+                    ));
+                }
+            }
+            "role-session" => {
+                let role = n
+                    .key
+                    .trim_end_matches("/*")
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or("?")
+                    .to_string();
+                let role_node = graph
+                    .out_edges(r.node)
+                    .find(|(e, _)| graph.edge(*e).kind == EdgeKind::ActsAs)
+                    .map(|(_, t)| t);
+                let service_linked =
+                    role_node.is_some_and(|t| graph.node(t).attrs.contains_key("service_linked"));
+                let pb = if service_linked {
+                    book("service-linked-role-session")
+                } else {
+                    book("role-session")
+                };
+                if let Some(pb) = pb {
+                    let mut vars = base.clone();
+                    vars.insert("role", role.clone());
+                    steps.push(make_step(
+                        "sessions",
+                        &pb,
+                        format!("{} — role/{role}", pb.title),
+                        vec![path],
+                        &vars,
+                        until,
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    // 3. Persistence: what each technique in the radius could have left, and where to look.
+    let mut techniques: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for r in &reach.reached {
+        for (e, to) in graph.out_edges(r.node) {
+            let edge = graph.edge(e);
+            if let (EdgeKind::EscalatesTo, Some(rule)) = (edge.kind, &edge.evidence.rule) {
+                if reach.get(to).is_some() {
+                    techniques.entry(rule.clone()).or_default().insert(format!(
+                        "{} -> {}",
+                        graph.node(r.node).label,
+                        graph.node(to).label
+                    ));
+                }
+            }
+        }
+    }
+    for (rule_id, uses) in &techniques {
+        let Some(rule) = inputs.rules.iter().find(|r| &r.id == rule_id) else {
+            continue;
+        };
+        let commands = rule
+            .cloudtrail
+            .iter()
+            .map(|event| PlanCommand {
+                what: format!("find {event} calls since the exposure"),
+                command: format!("aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue={event} --start-time {since}"),
+                mutating: false,
+            })
+            .collect();
+        let mut because: Vec<String> = uses.iter().take(5).cloned().collect();
+        if uses.len() > 5 {
+            because.push(format!("... and {} more", uses.len() - 5));
+        }
+        steps.push(PlanStep {
+            number: 0,
+            section: "persistence",
+            title: format!(
+                "Check what {} could have left: {}",
+                rule.id,
+                rule.persistence.join("; ")
+            ),
+            because,
+            cost: "none: reading only; remove what is found".into(),
+            commands,
+            audit: rule.cloudtrail.clone(),
+            valid_until: None,
+            playbook: rule.id.clone(),
+        });
+    }
+    for r in reach
+        .reached
+        .iter()
+        .filter(|r| graph.node(r.node).kind == NodeKind::AccountControl)
+    {
+        if let Some(pb) = book("account-control") {
+            let mut vars = base.clone();
+            vars.insert(
+                "account",
+                graph.node(r.node).account.clone().unwrap_or_default(),
+            );
+            steps.push(make_step(
+                "persistence",
+                &pb,
+                format!("{} in account {}", pb.title, vars["account"]),
+                vec![format!(
+                    "administrator control reached ({})",
+                    r.reach.as_str()
+                )],
+                &vars,
+                None,
+            ));
+        }
+    }
+
+    // 4. Secrets the radius can read.
+    for r in &reach.reached {
+        let n = graph.node(r.node);
+        if n.kind != NodeKind::Resource || !n.attrs.contains_key("holds_secret") {
+            continue;
+        }
+        let via = r
+            .path
+            .last()
+            .map(|&e| graph.edge(e).evidence.mechanism.clone())
+            .unwrap_or_default();
+        if let Some(pb) = book(n.class) {
+            let mut vars = base.clone();
+            vars.insert("arn", n.key.clone());
+            steps.push(make_step(
+                "secrets",
+                &pb,
+                format!("{} {}", pb.title, n.key),
+                vec![format!("{} ({}): {via}", n.label, r.reach.as_str())],
+                &vars,
+                None,
+            ));
+        }
+    }
+    for (i, s) in steps.iter_mut().enumerate() {
+        s.number = i + 1;
+    }
+
+    let admin = reach
+        .reached
+        .iter()
+        .filter(|r| graph.node(r.node).kind == NodeKind::AccountControl)
+        .map(|r| r.reach)
+        .min()
+        .map(|r| r.as_str())
+        .unwrap_or("none");
+    let replace_with = replacement(owner_user);
+    let corrections = corrections(&mut inputs, &reach);
+    Ok(Plan {
+        schema: "blastmap.revoke-plan.v1",
+        key: start.key.clone(),
+        owner,
+        account,
+        generated_at: now,
+        exposed_since: inputs
+            .exposed_since
+            .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true)),
+        admin,
+        steps,
+        scope_corrections: corrections,
+        replace_with,
+        missing_sources: inputs
+            .missing
+            .iter()
+            .map(|m| format!("{} ({}): {}", m.source, m.reason, m.may_hide))
+            .collect(),
+    })
+}
+
+/// Candidate changes along the paths that made the leak damaging, each verified with
+/// what-if; only those that shrink the radius are kept, best first.
+fn corrections(inputs: &mut Inputs, reach: &Radius) -> Vec<Correction> {
+    let graph = &*inputs.graph;
+    let key = graph.node(inputs.start).key.clone();
+    // The paths to administrator control, or if none, to every principal reached.
+    let targets: Vec<&crate::query::Reached> = {
+        let admin: Vec<_> = reach
+            .reached
+            .iter()
+            .filter(|r| graph.node(r.node).kind == NodeKind::AccountControl)
+            .collect();
+        if admin.is_empty() {
+            reach
+                .reached
+                .iter()
+                .filter(|r| graph.node(r.node).kind == NodeKind::Principal)
+                .collect()
+        } else {
+            admin
+        }
+    };
+    let mut candidates: Vec<(Change, String)> = Vec::new();
+    for t in targets {
+        for &e in &t.path {
+            let (from, to) = graph.endpoints(e);
+            let edge = graph.edge(e);
+            let from_node = graph.node(from);
+            if !matches!(from_node.class, "user" | "role") {
+                continue;
+            }
+            let change = match edge.kind {
+                EdgeKind::Assumes if graph.node(to).class == "role-session" => {
+                    let role = graph
+                        .out_edges(to)
+                        .find(|(x, _)| graph.edge(*x).kind == EdgeKind::ActsAs)
+                        .map(|(_, r)| graph.node(r).key.clone());
+                    let Some(role) = role else { continue };
+                    if edge.evidence.mechanism.contains("names the") {
+                        Change::RemoveTrust {
+                            role,
+                            principal: from_node.key.clone(),
+                        }
+                    } else {
+                        Change::AddDeny {
+                            principal: from_node.key.clone(),
+                            action: "sts:AssumeRole".into(),
+                            resource: role,
+                        }
+                    }
+                }
+                EdgeKind::EscalatesTo => {
+                    let Some(rule) = edge
+                        .evidence
+                        .rule
+                        .as_ref()
+                        .and_then(|id| inputs.rules.iter().find(|r| &r.id == id))
+                    else {
+                        continue;
+                    };
+                    let Some(first) = rule.permissions.iter().find(|p| !p.unless_denied) else {
+                        continue;
+                    };
+                    Change::AddDeny {
+                        principal: from_node.key.clone(),
+                        action: first.action.clone(),
+                        resource: "*".into(),
+                    }
+                }
+                EdgeKind::Administers => {
+                    let attached = edge
+                        .evidence
+                        .statements
+                        .iter()
+                        .find(|s| s.policy.starts_with("arn:aws:iam::"))
+                        .map(|s| s.policy.clone());
+                    match attached {
+                        Some(policy) => Change::DetachPolicy {
+                            principal: from_node.key.clone(),
+                            policy,
+                        },
+                        None => continue,
+                    }
+                }
+                _ => continue,
+            };
+            let because = format!(
+                "{} {} {}",
+                from_node.label,
+                edge.kind.phrase(),
+                graph.node(to).label
+            );
+            if !candidates
+                .iter()
+                .any(|(c, _)| c.describe() == change.describe())
+            {
+                candidates.push((change, because));
+            }
+        }
+    }
+    let before = radius_before(&*inputs.graph, &key);
+    let summary = |v: &[super::whatif::ReachedKey]| {
+        let admin = v
+            .iter()
+            .filter(|r| r.kind == NodeKind::AccountControl)
+            .map(|r| r.reach)
+            .min();
+        let principals = v.iter().filter(|r| r.kind == NodeKind::Principal).count();
+        (admin, principals)
+    };
+    let (admin_before, principals_before) = summary(&before);
+    let word = |a: Option<Reach>| a.map(|r| r.as_str()).unwrap_or("none");
+    let rank = |a: Option<Reach>| match a {
+        Some(Reach::Definite) => 0,
+        Some(Reach::Conditional) => 1,
+        None => 2,
+    };
+    let mut out = Vec::new();
+    for (change, because) in candidates.into_iter().take(12) {
+        let Ok(applied) = apply(inputs.snapshot, std::slice::from_ref(&change)) else {
+            continue;
+        };
+        let after = radius_after(inputs.graph, &key, &applied, inputs.rules);
+        let (admin_after, principals_after) = summary(&after);
+        let shrinks =
+            rank(admin_after) > rank(admin_before) || principals_after < principals_before;
+        if shrinks {
+            out.push(Correction {
+                change: change.describe(),
+                because,
+                admin_before: word(admin_before),
+                admin_after: word(admin_after),
+                principals_before,
+                principals_after,
+            });
+        }
+    }
+    out.sort_by(|a, b| {
+        let r = |s: &str| match s {
+            "definite" => 0,
+            "conditional" => 1,
+            _ => 2,
+        };
+        r(b.admin_after)
+            .cmp(&r(a.admin_after))
+            .then(a.principals_after.cmp(&b.principals_after))
+    });
+    out.truncate(5);
+    out
+}
+
+fn replacement(owner: Option<(&Account, &super::model::User)>) -> Vec<Replacement> {
+    let Some((account, user)) = owner else {
+        return Vec::new();
+    };
+    let password = account
+        .credential_report
+        .as_ref()
+        .and_then(|r| r.get(&user.name))
+        .map(|r| r.has_password());
+    let name = format!("{}{}", user.arn.to_lowercase(), user.name.to_lowercase());
+    let workload = password != Some(true)
+        && [
+            "automation",
+            "ci",
+            "deploy",
+            "bot",
+            "runner",
+            "pipeline",
+            "github",
+            "gitlab",
+            "jenkins",
+            "terraform",
+            "svc",
+            "service",
+            "sync",
+            "backup",
+            "exporter",
+        ]
+        .iter()
+        .any(|w| name.contains(w));
+    if !workload {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let has = |words: &[&str]| words.iter().any(|w| name.contains(w));
+    if has(&[
+        "ci", "deploy", "runner", "pipeline", "github", "gitlab", "jenkins",
+    ]) {
+        out.push(Replacement {
+            mechanism: "OIDC federation for CI (sts:AssumeRoleWithWebIdentity)".into(),
+            why: format!("user/{} looks like a CI identity: GitHub Actions, GitLab CI and most CI systems issue OIDC tokens; a role trusting the provider with `aud` and a `sub` condition per repository and branch replaces the long-lived key, and tokens last minutes", user.name),
+        });
+    }
+    if has(&["terraform"]) {
+        out.push(Replacement {
+            mechanism: "OIDC federation from the Terraform platform (dynamic provider credentials)"
+                .into(),
+            why: format!(
+                "user/{} looks like an infrastructure-as-code identity",
+                user.name
+            ),
+        });
+    }
+    out.push(Replacement {
+        mechanism: "an instance profile, ECS task role, Lambda execution role or IRSA / EKS Pod Identity".into(),
+        why: format!("user/{} has no console password and its name says it is a workload: where it runs on AWS, the platform's role gives it credentials that rotate by themselves", user.name),
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_playbooks_check() {
+        let books = playbooks();
+        assert!(books.as_ref().is_ok_and(|b| b.len() >= 8), "{books:?}");
+        let books = books.unwrap_or_default();
+        for kind in [
+            "access-key",
+            "user",
+            "session-token",
+            "role-session",
+            "service-linked-role-session",
+            "secret",
+            "kms-key",
+            "account-control",
+        ] {
+            assert!(
+                books.iter().any(|b| b.applies_to == kind),
+                "no playbook for {kind}"
+            );
+        }
+        // Every playbook that changes the account says what it costs.
+        assert!(books.iter().all(|b| !b.cost.is_empty()));
+    }
+
+    #[test]
+    fn placeholders_are_filled() {
+        let mut vars = BTreeMap::new();
+        vars.insert("user", "ci".to_string());
+        vars.insert("key", "AKIAIOSFODNN7EXAMPLE".to_string());
+        assert_eq!(
+            fill("--user-name {user} --access-key-id {key}", &vars),
+            "--user-name ci --access-key-id AKIAIOSFODNN7EXAMPLE"
+        );
+    }
+}

@@ -1,0 +1,209 @@
+//! `revoke-plan` end to end: the responder's plan in its three forms, its scope corrections
+//! verified, a short plan for a key that reaches little, and no secret ever printed.
+
+use crate::support::*;
+use serde_json::Value;
+use std::path::Path;
+
+const NOW: &str = "2026-11-27T12:00:00Z";
+const SINCE: &str = "2026-11-20T10:00:00Z";
+
+fn plan(snapshot: &Path, key: &str, format: &str) -> Run {
+    run([
+        "revoke-plan",
+        "-s",
+        snapshot.to_str().unwrap(),
+        "--from",
+        key,
+        "--now",
+        NOW,
+        "--exposed-since",
+        SINCE,
+        "--format",
+        format,
+    ])
+}
+
+fn org() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/acme-org")
+}
+
+#[test]
+fn markdown_plan_of_acme_in_order() {
+    let r = plan(&acme(), LEAKED_KEY, "md");
+    assert_eq!(r.code, Some(0), "{r:#?}");
+    let md = r.stdout;
+    let at = |needle: &str| {
+        md.find(needle)
+            .unwrap_or_else(|| panic!("missing {needle:?}"))
+    };
+    assert!(
+        at("## Contain the key") < at("## Kill sessions")
+            && at("## Kill sessions") < at("## Look for derived credentials")
+    );
+    assert!(md.contains(&format!("aws iam update-access-key --user-name ci-deployer --access-key-id {LEAKED_KEY} --status Inactive")));
+    // The key reaches admin: the owner is treated as compromised.
+    assert!(md.contains("Treat the owner as compromised"));
+    // Sessions of the chain's roles, with the revocation time.
+    assert!(md.contains("role/terraform-admin"));
+    assert!(
+        md.contains(r#""aws:TokenIssueTime":"2026-11-27T12:00:00Z""#),
+        "sessions issued before now are denied"
+    );
+    assert!(
+        md.contains("--start-time 2026-11-20T10:00:00Z"),
+        "CloudTrail lookups start at the exposure"
+    );
+    insta::assert_snapshot!("acme_revoke_plan_md", md);
+}
+
+#[test]
+fn json_plan_and_every_correction_shrinks_the_radius() {
+    for (snap, key) in [(acme(), LEAKED_KEY), (org(), "AKIAEXAMPLEGHRUNNER1")] {
+        let r = plan(&snap, key, "json");
+        assert_eq!(r.code, Some(0), "{r:#?}");
+        let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+        assert_eq!(doc["schema"], "blastmap.revoke-plan.v1");
+        let steps = doc["steps"].as_array().unwrap();
+        let numbers: Vec<u64> = steps
+            .iter()
+            .map(|s| s["number"].as_u64().unwrap())
+            .collect();
+        assert_eq!(numbers, (1..=steps.len() as u64).collect::<Vec<_>>());
+        let corrections = doc["scope_corrections"].as_array().unwrap();
+        assert!(
+            !corrections.is_empty(),
+            "{key}: a leak that reaches admin has something to narrow"
+        );
+        let rank = |s: &str| match s {
+            "definite" => 0,
+            "conditional" => 1,
+            _ => 2,
+        };
+        for c in corrections {
+            let admin_better = rank(c["admin_after"].as_str().unwrap())
+                > rank(c["admin_before"].as_str().unwrap());
+            let fewer = c["principals_after"].as_u64() < c["principals_before"].as_u64();
+            assert!(admin_better || fewer, "{c:#}");
+        }
+        // Each correction holds up when tried again with what-if.
+        let best = &corrections[0];
+        assert_eq!(best["admin_after"], "none", "{best:#}");
+    }
+}
+
+#[test]
+fn the_best_correction_is_confirmed_by_what_if() {
+    let doc: Value =
+        serde_json::from_str(&plan(&org(), "AKIAEXAMPLEGHRUNNER1", "json").stdout).unwrap();
+    let best = doc["scope_corrections"][0]["change"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        best.starts_with("deny sts:AssumeRole on arn:aws:iam::111122223333:role/deploy-infra"),
+        "{best}"
+    );
+    let org = org();
+    let r = run([
+        "what-if",
+        "-s",
+        org.to_str().unwrap(),
+        "--from",
+        "AKIAEXAMPLEGHRUNNER1",
+        "--format",
+        "json",
+        "--add-deny",
+        "arn:aws:iam::444455556666:user/ci/gh-runner",
+        "sts:AssumeRole",
+        "arn:aws:iam::111122223333:role/deploy-infra",
+    ]);
+    let w: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(w["after"]["admin"], "none");
+}
+
+#[test]
+fn shell_plan_comments_out_every_mutating_command() {
+    let r = plan(&org(), "AKIAEXAMPLEGHRUNNER1", "sh");
+    assert_eq!(r.code, Some(0), "{r:#?}");
+    let sh = r.stdout;
+    assert!(sh.starts_with("#!/bin/sh\n"));
+    assert!(sh.contains("Every command that changes the account is commented out"));
+    for line in sh.lines().filter(|l| l.starts_with("aws ")) {
+        let read_only = [
+            "aws iam list-",
+            "aws cloudtrail lookup-events",
+            "aws kms list-grants",
+        ]
+        .iter()
+        .any(|p| line.starts_with(p));
+        assert!(read_only, "a mutating command is not commented out: {line}");
+    }
+    assert!(
+        sh.lines()
+            .any(|l| l.starts_with("#! aws iam update-access-key"))
+    );
+    insta::assert_snapshot!("acme_org_revoke_plan_sh", sh);
+}
+
+#[test]
+fn a_key_that_reaches_nothing_gets_a_short_plan() {
+    let r = plan(&org(), "AKIAEXAMPLEPRODBKP01", "json");
+    assert_eq!(r.code, Some(0), "{r:#?}");
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(doc["admin"], "none");
+    let text = serde_json::to_string(&doc["steps"]).unwrap();
+    assert!(!text.contains("role/"), "names no roles: {text}");
+    assert!(
+        doc["steps"].as_array().unwrap().len() <= 2,
+        "{:#}",
+        doc["steps"]
+    );
+}
+
+#[test]
+fn no_secret_value_is_ever_printed() {
+    // The output of `aws iam create-access-key` carries the secret: a snapshot made from it
+    // must not leak it into any output.
+    let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    let dir = copy_acme();
+    edit_json(&account_file(dir.path(), "access-keys.json"), |keys| {
+        for k in keys["AccessKeyMetadata"].as_array_mut().unwrap() {
+            k["SecretAccessKey"] = Value::String(secret.into());
+        }
+    });
+    for format in ["md", "json", "sh"] {
+        let r = plan(dir.path(), LEAKED_KEY, format);
+        assert_eq!(r.code, Some(0), "{r:#?}");
+        assert!(
+            !r.stdout.contains("wJalr") && !r.stderr.contains("wJalr"),
+            "{format}"
+        );
+    }
+    let r = radius(dir.path(), LEAKED_KEY, &["--format", "json"]);
+    assert!(!r.stdout.contains("wJalr"));
+    // Given as the selector, it is refused and not echoed.
+    let r = plan(dir.path(), secret, "md");
+    assert_eq!(r.code, Some(2));
+    assert!(!r.stderr.contains("wJalr"), "{}", r.stderr);
+}
+
+#[test]
+fn bad_times_and_non_keys_are_refused() {
+    let acme = acme();
+    let s = acme.to_str().unwrap();
+    let r = run([
+        "revoke-plan",
+        "-s",
+        s,
+        "--from",
+        LEAKED_KEY,
+        "--exposed-since",
+        "yesterday",
+    ]);
+    assert_eq!(r.code, Some(2));
+    assert!(r.stderr.contains("RFC 3339"), "{}", r.stderr);
+    let r = run(["revoke-plan", "-s", s, "--from", "ci-build"]);
+    assert_eq!(r.code, Some(2));
+    assert!(r.stderr.contains("not an access key"), "{}", r.stderr);
+}
