@@ -243,7 +243,7 @@ fn cut_fix(graph: &Graph, start: NodeId, target: NodeId, path: &[EdgeId]) -> Str
                 .map(|(i, &e)| format!("({}) {}", i + 1, cut_advice(graph, e)))
                 .collect();
             format!(
-                "Removing any one of these steps cuts every path from {start_label} to {target_label}: {}. The earliest one narrows the least.",
+                "Removing any one of these steps cuts every path from {start_label} to {target_label}: {}.",
                 options.join("; ")
             )
         }
