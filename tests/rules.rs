@@ -27,6 +27,8 @@ references = ["https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateAcc
 target = "user"
 gives = "act-as"
 permissions = [{ action = "iam:CreateAccessKey", resource = "{target.arn}" }]
+persistence = ["a new access key on the target user"]
+audit = { cloudtrail = ["CreateAccessKey"] }
 
 [[rule.example]]
 name = "claims a denied key works"
@@ -72,6 +74,42 @@ permissions = [{ action = "iam:CreateAccessKey", resource = "{target.arn}" }]
 }
 
 #[test]
+fn a_rule_that_names_no_persistence_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("quiet.toml"),
+        r#"
+[[rule]]
+id = "aws.iam.create-access-key"
+title = "Create an access key for another user"
+references = ["https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateAccessKey.html"]
+target = "user"
+gives = "act-as"
+permissions = [{ action = "iam:CreateAccessKey", resource = "{target.arn}" }]
+
+[[rule.example]]
+name = "allowed"
+allow = [{ action = ["iam:CreateAccessKey"], resource = ["*"] }]
+expect = "definite"
+
+[[rule.example]]
+name = "nothing allowed"
+expect = "none"
+"#,
+    )
+    .unwrap();
+    let r = run(["--policies", dir.path().to_str().unwrap(), "rules", "check"]);
+    assert_eq!(r.code, Some(2), "{r:#?}");
+    assert!(
+        r.stderr
+            .contains("quiet.toml` rule `aws.iam.create-access-key`"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("`persistence`"), "{}", r.stderr);
+}
+
+#[test]
 fn policies_dir_overrides_a_rule_for_radius() {
     // Replace CreateAccessKey with a version of another title and a second permission: every
     // use of the technique in the radius is the overriding one.
@@ -89,6 +127,8 @@ permissions = [
   { action = "iam:CreateAccessKey", resource = "{target.arn}" },
   { action = "iam:TagUser", resource = "{target.arn}" },
 ]
+persistence = ["a new access key on the target user"]
+audit = { cloudtrail = ["CreateAccessKey", "TagUser"] }
 
 [[rule.example]]
 name = "both"

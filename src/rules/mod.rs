@@ -337,6 +337,15 @@ fn compile(file: &str, s: RuleSyntax) -> Result<Rule, RuleError> {
             )));
         }
     }
+    // revoke-plan turns each technique on a radius into a persistence check: a rule
+    // that names nothing to look for would give the responder an empty step.
+    if s.persistence.is_empty() || s.audit.cloudtrail.is_empty() {
+        return Err(bad(
+            "a rule names what it could leave behind (`persistence`) and the CloudTrail \
+             events that show it (`audit.cloudtrail`)"
+                .into(),
+        ));
+    }
     if !s.example.iter().any(|e| e.expect != "none")
         || !s.example.iter().any(|e| e.expect == "none")
     {
