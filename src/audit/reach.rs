@@ -89,12 +89,17 @@ impl<'g> Reaches<'g> {
         out
     }
 
-    /// For every node reached from some credential without passing through account control:
-    /// the credentials that reach it and how.
+    /// For every node that may reach administrator control and is reached from some
+    /// credential without passing through account control: the credentials that reach it and
+    /// how. Only credentials that may reach admin themselves are searched (their radii are
+    /// the ones `credentials_reaching_admin` computed already).
     pub fn by_credential(&mut self) -> HashMap<NodeId, Vec<(NodeId, Reach)>> {
         let graph = self.graph;
         let mut map: HashMap<NodeId, Vec<(NodeId, Reach)>> = HashMap::new();
-        let credentials: Vec<NodeId> = graph.nodes_of_kind(NodeKind::Credential).collect();
+        let credentials: Vec<NodeId> = graph
+            .nodes_of_kind(NodeKind::Credential)
+            .filter(|&c| self.may_reach_admin(c))
+            .collect();
         for cred in credentials {
             for r in &self.radius(cred).reached {
                 let via_control = r

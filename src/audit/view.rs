@@ -310,6 +310,12 @@ pub fn build(graph: &Graph, scope: &Scope, title: &str, max_nodes: usize) -> Vie
             ));
         }
     }
+    if view.nodes.is_empty() {
+        view.notes.push(match scope {
+            Scope::Paths(_) => "Nothing to draw: no path to administrator control".to_string(),
+            _ => "Nothing to draw".to_string(),
+        });
+    }
     if !dropped.is_empty() {
         let what: Vec<String> = dropped.iter().map(|(k, v)| format!("{v} {k}")).collect();
         view.notes.push(format!(

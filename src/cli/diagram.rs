@@ -45,6 +45,16 @@ pub struct DiagramArgs {
     pub no_escalation: bool,
 }
 
+/// `access-key AKIA...`, `user/ci-deployer`: the class only where the label lacks it.
+fn display_name(graph: &crate::graph::Graph, node: crate::graph::NodeId) -> String {
+    let n = graph.node(node);
+    if n.label.starts_with(&format!("{}/", n.class)) {
+        n.label.clone()
+    } else {
+        format!("{} {}", n.class, n.label)
+    }
+}
+
 /// Graphviz's `dot`, or an error that says what to install.
 fn check_dot() -> Result<(), CliError> {
     match std::process::Command::new("dot").arg("-V").output() {
@@ -93,18 +103,13 @@ pub fn run(
     let (scope, title) = match (start, args.over_privileged) {
         (Some(s), false) => (
             Scope::Radius(s),
-            format!(
-                "blast radius of {} {}",
-                graph.node(s).class,
-                graph.node(s).label
-            ),
+            format!("blast radius of {}", display_name(graph, s)),
         ),
         (Some(s), true) => (
             Scope::Paths(view::admin_paths(graph, Some(s))),
             format!(
-                "paths from {} {} to administrator control",
-                graph.node(s).class,
-                graph.node(s).label
+                "paths from {} to administrator control",
+                display_name(graph, s)
             ),
         ),
         (None, true) => (
