@@ -96,7 +96,7 @@ fn json_plan_and_every_correction_shrinks_the_radius() {
 fn the_best_correction_is_confirmed_by_what_if() {
     let doc: Value =
         serde_json::from_str(&plan(&org(), "AKIAEXAMPLEGHRUNNER1", "json").stdout).unwrap();
-    let best = doc["scope_corrections"][0]["change"]
+    let best = doc["scope_corrections"][0]["changes"][0]
         .as_str()
         .unwrap()
         .to_string();
@@ -119,6 +119,96 @@ fn the_best_correction_is_confirmed_by_what_if() {
         "arn:aws:iam::111122223333:role/deploy-infra",
     ]);
     let w: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(w["after"]["admin"], "none");
+}
+
+/// A user that can assume two administrator roles: removing either trust leaves the other
+/// path, so the plan must offer both changes together.
+fn two_paths_to_admin(dir: &Path) {
+    let account = dir.join("aws/111122223333");
+    std::fs::create_dir_all(&account).unwrap();
+    let admin_role = |name: &str| {
+        serde_json::json!({
+            "Path": "/", "RoleName": name, "RoleId": format!("AROAEXAMPLE{}", name.to_uppercase().replace('-', "")),
+            "Arn": format!("arn:aws:iam::111122223333:role/{name}"),
+            "CreateDate": "2026-01-01T00:00:00Z",
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": "sts:AssumeRole",
+                "Principal": {"AWS": "arn:aws:iam::111122223333:user/deployer"}}]},
+            "InstanceProfileList": [], "AttachedManagedPolicies": [], "Tags": [],
+            "RolePolicyList": [{"PolicyName": "everything", "PolicyDocument": {"Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}}]
+        })
+    };
+    let gaad = serde_json::json!({
+        "UserDetailList": [{
+            "Path": "/", "UserName": "deployer", "UserId": "AIDAEXAMPLEDEPLOYER1",
+            "Arn": "arn:aws:iam::111122223333:user/deployer", "CreateDate": "2026-01-01T00:00:00Z",
+            "GroupList": [], "AttachedManagedPolicies": [], "Tags": [],
+            "UserPolicyList": [{"PolicyName": "assume", "PolicyDocument": {"Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}}]
+        }],
+        "GroupDetailList": [],
+        "RoleDetailList": [admin_role("admin-a"), admin_role("admin-b")],
+        "Policies": [],
+        "IsTruncated": false
+    });
+    std::fs::write(account.join("gaad.json"), gaad.to_string()).unwrap();
+    let keys = serde_json::json!({"AccessKeyMetadata": [{
+        "UserName": "deployer", "AccessKeyId": "AKIAEXAMPLEDEPLOYER1", "Status": "Active",
+        "CreateDate": "2026-01-01T00:00:00Z"}]});
+    std::fs::write(account.join("access-keys.json"), keys.to_string()).unwrap();
+}
+
+#[test]
+fn two_independent_paths_need_a_set_of_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    two_paths_to_admin(dir.path());
+    let r = plan(dir.path(), "AKIAEXAMPLEDEPLOYER1", "json");
+    assert_eq!(r.code, Some(0), "{r:#?}");
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(doc["admin"], "definite");
+    let corrections = doc["scope_corrections"].as_array().unwrap();
+    let best = &corrections[0];
+    let changes: Vec<&str> = best["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(changes.len(), 2, "{best:#}");
+    assert!(
+        changes.iter().any(|c| c.contains("role/admin-a")),
+        "{changes:?}"
+    );
+    assert!(
+        changes.iter().any(|c| c.contains("role/admin-b")),
+        "{changes:?}"
+    );
+    assert_eq!(best["admin_after"], "none");
+    // No single change ends admin reach here.
+    for c in &corrections[1..] {
+        assert_eq!(c["changes"].as_array().unwrap().len(), 1);
+        assert_ne!(c["admin_after"], "none", "{c:#}");
+    }
+    // what-if agrees that the two together end it.
+    let mut args: Vec<String> = [
+        "what-if",
+        "-s",
+        dir.path().to_str().unwrap(),
+        "--from",
+        "AKIAEXAMPLEDEPLOYER1",
+        "--format",
+        "json",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for role in ["admin-a", "admin-b"] {
+        args.extend(["--remove-trust".into(), role.into(), "deployer".into()]);
+    }
+    let w: Value = serde_json::from_str(&run(args).stdout).unwrap();
+    assert_eq!(w["before"]["admin"], "definite");
     assert_eq!(w["after"]["admin"], "none");
 }
 

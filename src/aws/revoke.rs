@@ -122,11 +122,12 @@ pub struct PlanCommand {
     pub mutating: bool,
 }
 
-/// A verified scope correction: a change, and the radius before and after it.
+/// A verified scope correction: one change, or a set that only works together, and the
+/// radius before and after it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Correction {
-    pub change: String,
-    pub because: String,
+    pub changes: Vec<String>,
+    pub because: Vec<String>,
     pub admin_before: &'static str,
     pub admin_after: &'static str,
     pub principals_before: usize,
@@ -545,29 +546,52 @@ pub fn plan(mut inputs: Inputs) -> Result<Plan, String> {
     })
 }
 
-/// Candidate changes along the paths that made the leak damaging, each verified with
-/// what-if; only those that shrink the radius are kept, best first.
-fn corrections(inputs: &mut Inputs, reach: &Radius) -> Vec<Correction> {
-    let graph = &*inputs.graph;
-    let key = graph.node(inputs.start).key.clone();
-    // The paths to administrator control, or if none, to every principal reached.
-    let targets: Vec<&crate::query::Reached> = {
-        let admin: Vec<_> = reach
+/// Where a radius stands: its administrator reach and how many principals it holds.
+type Standing = (Option<Reach>, usize);
+
+fn standing(v: &[super::whatif::ReachedKey]) -> Standing {
+    let admin = v
+        .iter()
+        .filter(|r| r.kind == NodeKind::AccountControl)
+        .map(|r| r.reach)
+        .min();
+    let principals = v.iter().filter(|r| r.kind == NodeKind::Principal).count();
+    (admin, principals)
+}
+
+fn admin_rank(a: Option<Reach>) -> u8 {
+    match a {
+        Some(Reach::Definite) => 0,
+        Some(Reach::Conditional) => 1,
+        None => 2,
+    }
+}
+
+/// Whether `after` is a smaller radius than `than`: weaker admin reach, or the same
+/// admin reach and fewer principals.
+fn smaller(after: Standing, than: Standing) -> bool {
+    admin_rank(after.0) > admin_rank(than.0)
+        || (admin_rank(after.0) == admin_rank(than.0) && after.1 < than.1)
+}
+
+/// Changes that would cut a step of the witness paths to administrator control (or, when
+/// the radius holds none, to every principal reached), each with the step it cuts.
+fn candidates(graph: &Graph, reach: &Radius, rules: &[Rule]) -> Vec<(Change, String)> {
+    let admin: Vec<_> = reach
+        .reached
+        .iter()
+        .filter(|r| graph.node(r.node).kind == NodeKind::AccountControl)
+        .collect();
+    let targets = if admin.is_empty() {
+        reach
             .reached
             .iter()
-            .filter(|r| graph.node(r.node).kind == NodeKind::AccountControl)
-            .collect();
-        if admin.is_empty() {
-            reach
-                .reached
-                .iter()
-                .filter(|r| graph.node(r.node).kind == NodeKind::Principal)
-                .collect()
-        } else {
-            admin
-        }
+            .filter(|r| graph.node(r.node).kind == NodeKind::Principal)
+            .collect()
+    } else {
+        admin
     };
-    let mut candidates: Vec<(Change, String)> = Vec::new();
+    let mut out: Vec<(Change, String)> = Vec::new();
     for t in targets {
         for &e in &t.path {
             let (from, to) = graph.endpoints(e);
@@ -601,7 +625,7 @@ fn corrections(inputs: &mut Inputs, reach: &Radius) -> Vec<Correction> {
                         .evidence
                         .rule
                         .as_ref()
-                        .and_then(|id| inputs.rules.iter().find(|r| &r.id == id))
+                        .and_then(|id| rules.iter().find(|r| &r.id == id))
                     else {
                         continue;
                     };
@@ -637,51 +661,50 @@ fn corrections(inputs: &mut Inputs, reach: &Radius) -> Vec<Correction> {
                 edge.kind.phrase(),
                 graph.node(to).label
             );
-            if !candidates
-                .iter()
-                .any(|(c, _)| c.describe() == change.describe())
-            {
-                candidates.push((change, because));
+            if !out.iter().any(|(c, _)| c.describe() == change.describe()) {
+                out.push((change, because));
             }
         }
     }
-    let before = radius_before(&*inputs.graph, &key);
-    let summary = |v: &[super::whatif::ReachedKey]| {
-        let admin = v
-            .iter()
-            .filter(|r| r.kind == NodeKind::AccountControl)
-            .map(|r| r.reach)
-            .min();
-        let principals = v.iter().filter(|r| r.kind == NodeKind::Principal).count();
-        (admin, principals)
-    };
-    let (admin_before, principals_before) = summary(&before);
+    out
+}
+
+/// Scope corrections along the paths that made the leak damaging, each verified with
+/// what-if; only those that shrink the radius are kept, best first.
+fn corrections(inputs: &mut Inputs, reach: &Radius) -> Vec<Correction> {
+    const MAX_CANDIDATES: usize = 12;
+    const MAX_SET: usize = 6;
+    let key = inputs.graph.node(inputs.start).key.clone();
+    let before = standing(&radius_before(&*inputs.graph, &key));
     let word = |a: Option<Reach>| a.map(|r| r.as_str()).unwrap_or("none");
-    let rank = |a: Option<Reach>| match a {
-        Some(Reach::Definite) => 0,
-        Some(Reach::Conditional) => 1,
-        None => 2,
+    let correction = |picked: &[(Change, String)], after: Standing| Correction {
+        changes: picked.iter().map(|(c, _)| c.describe()).collect(),
+        because: picked.iter().map(|(_, b)| b.clone()).collect(),
+        admin_before: word(before.0),
+        admin_after: word(after.0),
+        principals_before: before.1,
+        principals_after: after.1,
     };
-    let mut out = Vec::new();
-    for (change, because) in candidates.into_iter().take(12) {
-        let Ok(applied) = apply(inputs.snapshot, std::slice::from_ref(&change)) else {
-            continue;
-        };
-        let after = radius_after(inputs.graph, &key, &applied, inputs.rules);
-        let (admin_after, principals_after) = summary(&after);
-        let shrinks =
-            rank(admin_after) > rank(admin_before) || principals_after < principals_before;
-        if shrinks {
-            out.push(Correction {
-                change: change.describe(),
-                because,
-                admin_before: word(admin_before),
-                admin_after: word(admin_after),
-                principals_before,
-                principals_after,
-            });
+    let (snapshot, rules) = (inputs.snapshot, inputs.rules);
+    let measure = |graph: &mut Graph, changes: &[Change]| -> Option<Standing> {
+        let applied = apply(snapshot, changes).ok()?;
+        Some(standing(&radius_after(graph, &key, &applied, rules)))
+    };
+
+    let mut pool = candidates(inputs.graph, reach, rules);
+    pool.truncate(MAX_CANDIDATES);
+    let mut single: Vec<((Change, String), Standing)> = Vec::new();
+    for candidate in pool {
+        if let Some(after) = measure(inputs.graph, std::slice::from_ref(&candidate.0)) {
+            single.push((candidate, after));
         }
     }
+    let single_ends_admin = single.iter().any(|(_, after)| after.0.is_none());
+    let mut out: Vec<Correction> = single
+        .iter()
+        .filter(|(_, after)| smaller(*after, before))
+        .map(|(c, after)| correction(std::slice::from_ref(c), *after))
+        .collect();
     out.sort_by(|a, b| {
         let r = |s: &str| match s {
             "definite" => 0,
@@ -693,6 +716,64 @@ fn corrections(inputs: &mut Inputs, reach: &Radius) -> Vec<Correction> {
             .then(a.principals_after.cmp(&b.principals_after))
     });
     out.truncate(5);
+
+    // With several independent paths to administrator control no single change ends it:
+    // build a set. Each round overlays the set chosen so far and cuts the witness path that
+    // remains, with the change on it that leaves the smallest radius (cutting one of two
+    // paths may not shrink anything yet, so every round takes one). Then changes the others
+    // make unnecessary are dropped, so the set offered is irredundant.
+    if before.0.is_some() && !single_ends_admin {
+        let mut picked: Vec<(Change, String)> = Vec::new();
+        let mut current = before;
+        while current.0.is_some() && picked.len() < MAX_SET {
+            let chosen: Vec<Change> = picked.iter().map(|(c, _)| c.clone()).collect();
+            let Ok(applied) = apply(snapshot, &chosen) else {
+                break;
+            };
+            let start = inputs.start;
+            let mut pool = super::whatif::with_changes(inputs.graph, &applied, rules, |g| {
+                candidates(g, &crate::query::radius(g, start), rules)
+            });
+            pool.retain(|(c, _)| !picked.iter().any(|(p, _)| p.describe() == c.describe()));
+            pool.truncate(MAX_CANDIDATES);
+            let mut best: Option<((Change, String), Standing)> = None;
+            for candidate in pool {
+                let mut trial = chosen.clone();
+                trial.push(candidate.0.clone());
+                if let Some(after) = measure(inputs.graph, &trial) {
+                    if best.as_ref().is_none_or(|(_, b)| smaller(after, *b)) {
+                        best = Some((candidate, after));
+                    }
+                }
+            }
+            let Some((candidate, after)) = best else {
+                break;
+            };
+            picked.push(candidate);
+            current = after;
+        }
+        if current.0.is_none() {
+            let mut i = 0;
+            while i < picked.len() && picked.len() > 1 {
+                let without: Vec<Change> = picked
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| *j != i)
+                    .map(|(_, (c, _))| c.clone())
+                    .collect();
+                match measure(inputs.graph, &without) {
+                    Some(after) if after.0.is_none() => {
+                        picked.remove(i);
+                        current = after;
+                    }
+                    _ => i += 1,
+                }
+            }
+            if picked.len() > 1 {
+                out.insert(0, correction(&picked, current));
+            }
+        }
+    }
     out
 }
 

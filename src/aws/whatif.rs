@@ -169,6 +169,10 @@ pub fn apply(snapshot: &Snapshot, changes: &[Change]) -> Result<Applied, WhatIfE
                 }
             }
             Change::RemoveTrust { role, principal } => {
+                // A trust names a user or role by ARN; accept its unique name too.
+                let named = find_holder(&accounts, principal)
+                    .map(|h| h.arn)
+                    .filter(|arn| arn != principal);
                 let target = accounts
                     .iter_mut()
                     .flat_map(|a| a.roles.iter_mut())
@@ -184,7 +188,7 @@ pub fn apply(snapshot: &Snapshot, changes: &[Change]) -> Result<Applied, WhatIfE
                     {
                         for list in [&mut set.aws, &mut set.service, &mut set.federated] {
                             let before = list.len();
-                            list.retain(|p| p != principal);
+                            list.retain(|p| p != principal && Some(p) != named.as_ref());
                             removed |= before != list.len();
                         }
                     }
@@ -443,6 +447,21 @@ pub fn radius_after(
     applied: &Applied,
     rules: &[Rule],
 ) -> Vec<ReachedKey> {
+    with_changes(graph, applied, rules, |graph| {
+        graph
+            .find_key(start_key)
+            .map(|start| keyed(graph, &radius(graph, start)))
+            .unwrap_or_default()
+    })
+}
+
+/// Runs `look` on the graph with the changes overlaid, then restores the graph exactly.
+pub fn with_changes<R>(
+    graph: &mut Graph,
+    applied: &Applied,
+    rules: &[Rule],
+    look: impl FnOnce(&Graph) -> R,
+) -> R {
     const POLICY_EDGES: [EdgeKind; 5] = [
         EdgeKind::Assumes,
         EdgeKind::Granted,
@@ -509,10 +528,7 @@ pub fn radius_after(
             graph,
         );
     }
-    let after = graph
-        .find_key(start_key)
-        .map(|start| keyed(graph, &radius(graph, start)))
-        .unwrap_or_default();
+    let after = look(graph);
     // Put the graph back: what the overlay added out, what it removed in.
     let journal = graph.take_journal();
     for e in journal.edges {

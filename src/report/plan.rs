@@ -82,8 +82,8 @@ pub fn markdown(plan: &Plan) -> String {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} → {} | {} → {} |",
-                c.change,
-                c.because,
+                c.changes.join("<br>**and** "),
+                c.because.join("<br>"),
                 c.admin_before,
                 c.admin_after,
                 c.principals_before,
@@ -169,7 +169,11 @@ pub fn shell(plan: &Plan) -> String {
             let _ = writeln!(
                 out,
                 "# {} (admin {} -> {}, principals {} -> {})",
-                c.change, c.admin_before, c.admin_after, c.principals_before, c.principals_after
+                c.changes.join(" AND "),
+                c.admin_before,
+                c.admin_after,
+                c.principals_before,
+                c.principals_after
             );
         }
     }
