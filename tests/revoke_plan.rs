@@ -212,6 +212,77 @@ fn two_independent_paths_need_a_set_of_changes() {
     assert_eq!(w["after"]["admin"], "none");
 }
 
+/// One user with one key and one inline policy of the given statements.
+fn one_user(dir: &Path, statements: Value) {
+    let account = dir.join("aws/111122223333");
+    std::fs::create_dir_all(&account).unwrap();
+    let gaad = serde_json::json!({
+        "UserDetailList": [{
+            "Path": "/", "UserName": "reader", "UserId": "AIDAEXAMPLEREADER001",
+            "Arn": "arn:aws:iam::111122223333:user/reader", "CreateDate": "2026-01-01T00:00:00Z",
+            "GroupList": [], "AttachedManagedPolicies": [], "Tags": [],
+            "UserPolicyList": [{"PolicyName": "own", "PolicyDocument": {"Version": "2012-10-17",
+                "Statement": statements}}]
+        }],
+        "GroupDetailList": [], "RoleDetailList": [], "Policies": [], "IsTruncated": false
+    });
+    std::fs::write(account.join("gaad.json"), gaad.to_string()).unwrap();
+    let keys = serde_json::json!({"AccessKeyMetadata": [{
+        "UserName": "reader", "AccessKeyId": "AKIAEXAMPLEREADER001", "Status": "Active",
+        "CreateDate": "2026-01-01T00:00:00Z"}]});
+    std::fs::write(account.join("access-keys.json"), keys.to_string()).unwrap();
+}
+
+fn secret_steps(statements: Value) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    one_user(dir.path(), statements);
+    let r = plan(dir.path(), "AKIAEXAMPLEREADER001", "json");
+    assert_eq!(r.code, Some(0), "{r:#?}");
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    doc["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["section"] == "secrets")
+        .map(|s| s["title"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn secrets_the_snapshot_does_not_list_are_named_by_pattern() {
+    // A scoped read names its pattern; wildcard actions count; a narrower pattern under a
+    // wider one is folded into it.
+    let steps = secret_steps(serde_json::json!([
+        {"Effect": "Allow", "Action": "secretsmanager:Get*",
+         "Resource": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/*"},
+        {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+         "Resource": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/db-*"},
+        {"Effect": "Allow", "Action": "ssm:GetParametersByPath",
+         "Resource": "arn:aws:ssm:eu-west-1:111122223333:parameter/app/*"},
+    ]));
+    assert_eq!(
+        steps,
+        [
+            "Rotate every Secrets Manager secret the radius may read: arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/*",
+            "Rotate every SecureString parameter the radius may read: arn:aws:ssm:eu-west-1:111122223333:parameter/app/*",
+        ]
+    );
+    // NotAction that leaves the read in, on every resource: every secret of the account.
+    let steps = secret_steps(serde_json::json!([
+        {"Effect": "Allow", "NotAction": ["iam:*", "kms:*"], "Resource": "*"},
+    ]));
+    assert!(
+        steps.contains(&"Rotate every Secrets Manager secret the radius may read: arn:aws:secretsmanager:*:111122223333:secret:*".to_string()),
+        "{steps:?}"
+    );
+    assert!(!steps.iter().any(|s| s.contains("KMS key")), "{steps:?}");
+    // Nothing that reads a secret: no rotation step.
+    let steps = secret_steps(serde_json::json!([
+        {"Effect": "Allow", "Action": ["s3:GetObject", "secretsmanager:ListSecrets"], "Resource": "*"},
+    ]));
+    assert!(steps.is_empty(), "{steps:?}");
+}
+
 #[test]
 fn shell_plan_comments_out_every_mutating_command() {
     let r = plan(&org(), "AKIAEXAMPLEGHRUNNER1", "sh");
@@ -219,11 +290,28 @@ fn shell_plan_comments_out_every_mutating_command() {
     let sh = r.stdout;
     assert!(sh.starts_with("#!/bin/sh\n"));
     assert!(sh.contains("Every command that changes the account is commented out"));
+    // The script parses as POSIX shell.
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("plan.sh");
+    std::fs::write(&script, &sh).unwrap();
+    let parsed = std::process::Command::new("sh")
+        .arg("-n")
+        .arg(&script)
+        .status()
+        .unwrap();
+    assert!(parsed.success(), "sh -n rejects the plan");
     for line in sh.lines().filter(|l| l.starts_with("aws ")) {
+        assert!(
+            !line.contains("<EACH_LISTED>") && !line.contains("<KEY_ID>"),
+            "a command with a placeholder would run: {line}"
+        );
         let read_only = [
             "aws iam list-",
             "aws cloudtrail lookup-events",
             "aws kms list-grants",
+            "aws kms list-keys",
+            "aws secretsmanager list-secrets",
+            "aws ssm describe-parameters",
         ]
         .iter()
         .any(|p| line.starts_with(p));

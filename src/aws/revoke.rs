@@ -44,14 +44,26 @@ pub struct PlaybookStep {
     pub mutating: bool,
 }
 
+/// A kind of secret the snapshot may not list, and how a radius reads it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretStore {
+    pub class: String,
+    pub name: String,
+    pub read_actions: Vec<String>,
+    pub arn: String,
+    pub list: String,
+}
+
 #[derive(Debug, Deserialize)]
 struct PlaybookFile {
     playbook: Vec<Playbook>,
+    #[serde(default)]
+    store: Vec<SecretStore>,
 }
 
-/// The built-in playbooks, checked: unique ids, a reference, known placeholders.
-pub fn playbooks() -> Result<Vec<Playbook>, String> {
-    let file: PlaybookFile = toml::from_str(PLAYBOOKS).map_err(|e| {
+fn playbook_file() -> Result<PlaybookFile, String> {
+    toml::from_str(PLAYBOOKS).map_err(|e| {
         format!(
             "policies/revocation/aws.toml: {}",
             e.to_string()
@@ -59,7 +71,26 @@ pub fn playbooks() -> Result<Vec<Playbook>, String> {
                 .collect::<Vec<_>>()
                 .join(" ")
         )
-    })?;
+    })
+}
+
+/// The secret stores, each with a playbook to rotate what it holds.
+pub fn secret_stores() -> Result<Vec<SecretStore>, String> {
+    let file = playbook_file()?;
+    for store in &file.store {
+        if !file.playbook.iter().any(|p| p.applies_to == store.class) {
+            return Err(format!(
+                "policies/revocation/aws.toml: store `{}` has no playbook for `{}`",
+                store.name, store.class
+            ));
+        }
+    }
+    Ok(file.store)
+}
+
+/// The built-in playbooks, checked: unique ids, a reference, known placeholders.
+pub fn playbooks() -> Result<Vec<Playbook>, String> {
+    let file = playbook_file()?;
     let mut ids = BTreeSet::new();
     for p in &file.playbook {
         if !ids.insert(p.id.clone()) {
@@ -511,6 +542,7 @@ pub fn plan(mut inputs: Inputs) -> Result<Plan, String> {
             ));
         }
     }
+    steps.extend(store_steps(graph, &reach, &secret_stores()?, &books));
     for (i, s) in steps.iter_mut().enumerate() {
         s.number = i + 1;
     }
@@ -544,6 +576,143 @@ pub fn plan(mut inputs: Inputs) -> Result<Plan, String> {
             .map(|m| format!("{} ({}): {}", m.source, m.reason, m.may_hide))
             .collect(),
     })
+}
+
+/// Secrets the radius may read that the snapshot does not list: for each store, the
+/// resource patterns of the reached permissions that may read from it (every secret of an
+/// account whose administrator control is reached, or whose policy document is missing).
+fn store_steps(
+    graph: &Graph,
+    reach: &Radius,
+    stores: &[SecretStore],
+    books: &[Playbook],
+) -> Vec<PlanStep> {
+    use super::policy::pattern::{intersects, matches};
+    let lines = |node: &crate::graph::Node, attr: &str| -> Vec<String> {
+        node.attrs
+            .get(attr)
+            .map(|v| v.lines().map(str::to_string).collect())
+            .unwrap_or_default()
+    };
+    let mut steps = Vec::new();
+    for store in stores {
+        let Some(book) = books.iter().find(|b| b.applies_to == store.class) else {
+            continue;
+        };
+        // pattern -> (reach, reasons)
+        let mut found: BTreeMap<String, (Reach, Vec<String>)> = BTreeMap::new();
+        let mut note = |pattern: String, reach: Reach, why: String| {
+            let entry = found.entry(pattern).or_insert((reach, Vec::new()));
+            entry.0 = entry.0.min(reach);
+            if entry.1.len() < 3 && !entry.1.contains(&why) {
+                entry.1.push(why);
+            }
+        };
+        for r in &reach.reached {
+            let n = graph.node(r.node);
+            let in_account = |a: &Option<String>| {
+                store
+                    .arn
+                    .replacen(":*:*:", &format!(":*:{}:", a.as_deref().unwrap_or("*")), 1)
+            };
+            match n.kind {
+                NodeKind::AccountControl => note(
+                    in_account(&n.account),
+                    r.reach,
+                    format!(
+                        "administrator control of {} ({})",
+                        n.label,
+                        r.reach.as_str()
+                    ),
+                ),
+                NodeKind::Permission if n.attrs.contains_key("unknown_document") => note(
+                    in_account(&n.account),
+                    Reach::Conditional,
+                    format!("{} (conditional)", n.label),
+                ),
+                NodeKind::Permission => {
+                    let actions = lines(n, "actions");
+                    let excluded = n.attrs.contains_key("actions_excluded");
+                    let reads = store.read_actions.iter().any(|a| {
+                        let named = actions.iter().any(|p| matches(p, a, true));
+                        named != excluded
+                    });
+                    if !reads {
+                        continue;
+                    }
+                    let resources = if n.attrs.contains_key("resources_excluded") {
+                        vec!["*".to_string()]
+                    } else {
+                        lines(n, "resources")
+                    };
+                    for p in resources
+                        .iter()
+                        .filter(|p| intersects(p, &store.arn, false))
+                    {
+                        let pattern = if p == "*" {
+                            in_account(&n.account)
+                        } else {
+                            p.clone()
+                        };
+                        note(
+                            pattern,
+                            r.reach,
+                            format!("{} ({})", n.label, r.reach.as_str()),
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+        // A pattern another one covers adds nothing but its reasons. With `*` as its only
+        // wildcard, `outer` covers `inner` when it matches inner's text, wildcards read as
+        // characters: each of them was eaten by a `*` of outer, which eats any expansion.
+        let within =
+            |outer: &str, inner: &str| !outer.contains('?') && matches(outer, inner, false);
+        let patterns: Vec<String> = found.keys().cloned().collect();
+        for inner in &patterns {
+            let outer = patterns
+                .iter()
+                .find(|o| *o != inner && found.contains_key(*o) && within(o, inner));
+            let Some(outer) = outer else { continue };
+            if let Some((reach, why)) = found.remove(inner) {
+                if let Some(entry) = found.get_mut(outer) {
+                    entry.0 = entry.0.min(reach);
+                    for w in why {
+                        if entry.1.len() < 4 && !entry.1.contains(&w) {
+                            entry.1.push(w);
+                        }
+                    }
+                }
+            }
+        }
+        for (pattern, (reach, because)) in found {
+            let mut vars = BTreeMap::new();
+            vars.insert("arn", "<EACH_LISTED>".to_string());
+            let mut step = make_step(
+                "secrets",
+                book,
+                format!("Rotate every {} the radius may read: {pattern}", store.name),
+                because,
+                &vars,
+                None,
+            );
+            step.because.push(format!(
+                "the snapshot does not list them: list those matching {pattern} ({})",
+                reach.as_str()
+            ));
+            step.commands.insert(
+                0,
+                PlanCommand {
+                    what: format!("list them (keep those matching {pattern})"),
+                    command: store.list.clone(),
+                    mutating: false,
+                },
+            );
+            steps.push(step);
+        }
+    }
+    steps
 }
 
 /// Where a radius stands: its administrator reach and how many principals it holds.

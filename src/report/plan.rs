@@ -142,7 +142,11 @@ pub fn shell(plan: &Plan) -> String {
     );
     let _ = writeln!(
         out,
-        "# Read-only commands (listing, CloudTrail lookups) run as they are."
+        "# Read-only commands (listing, CloudTrail lookups) run as they are, except those that"
+    );
+    let _ = writeln!(
+        out,
+        "# need a value from an earlier listing (`<EACH_LISTED>`, `<KEY_ID>`): those start `#? `."
     );
     let _ = writeln!(out, "set -eu");
     for s in &plan.steps {
@@ -155,6 +159,8 @@ pub fn shell(plan: &Plan) -> String {
             let _ = writeln!(out, "# {}", c.what);
             if c.mutating {
                 let _ = writeln!(out, "#! {}", c.command);
+            } else if needs_a_value(&c.command) {
+                let _ = writeln!(out, "#? {}", c.command);
             } else {
                 let _ = writeln!(out, "{}", c.command);
             }
@@ -178,4 +184,14 @@ pub fn shell(plan: &Plan) -> String {
         }
     }
     out
+}
+
+/// Whether a command holds a `<PLACEHOLDER>` the responder fills in: run as it is, the shell
+/// would read it as a redirection.
+fn needs_a_value(command: &str) -> bool {
+    command.split('<').skip(1).any(|rest| {
+        rest.split_once('>').is_some_and(|(name, _)| {
+            !name.is_empty() && name.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+        })
+    })
 }

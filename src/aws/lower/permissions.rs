@@ -52,7 +52,7 @@ pub fn granted(
                 "whatever {} allows (document not in the snapshot)",
                 policy.source.name
             );
-            let target = permission_node(graph, account, &text);
+            let target = permission_node(graph, account, &text, None);
             let mut evidence = Evidence::new("identity policy");
             evidence.statements.push(hit.statement);
             evidence.undecided = hit.undecided;
@@ -66,7 +66,7 @@ pub fn granted(
         {
             if let Some(evidence) = grant_evidence(&guards, policy, statement, &denies, ctx) {
                 let text = describe(statement, ctx);
-                let target = permission_node(graph, account, &text);
+                let target = permission_node(graph, account, &text, Some((statement, ctx)));
                 graph.add_edge(node, target, Edge::new(EdgeKind::Granted, evidence));
             }
         }
@@ -185,17 +185,58 @@ fn grant_evidence(
     Some(evidence)
 }
 
-fn permission_node(graph: &mut Graph, account: &str, text: &str) -> NodeId {
-    graph.add_node(
-        Node::new(
-            NodeKind::Permission,
-            PROVIDER,
-            "permission",
-            format!("aws:permission:{account}:{text}"),
-            text.to_string(),
-        )
-        .in_account(account),
+/// A permission node. Besides its text it carries its action and resource patterns as
+/// attributes (one per line; `actions_excluded`/`resources_excluded` for NotAction and
+/// NotResource), so reports can ask what it covers without parsing the text. A statement
+/// whose document is missing carries `unknown_document` instead: it may allow anything.
+fn permission_node(
+    graph: &mut Graph,
+    account: &str,
+    text: &str,
+    statement: Option<(&Statement, &Context)>,
+) -> NodeId {
+    let mut node = Node::new(
+        NodeKind::Permission,
+        PROVIDER,
+        "permission",
+        format!("aws:permission:{account}:{text}"),
+        text.to_string(),
     )
+    .in_account(account);
+    match statement {
+        None => node = node.with_attr("unknown_document", "true"),
+        Some((statement, ctx)) => {
+            let (actions, excluded) = match &statement.actions {
+                Actions::Only(list) => (list, false),
+                Actions::AllBut(list) => (list, true),
+            };
+            node = node.with_attr("actions", actions.join("\n"));
+            if excluded {
+                node = node.with_attr("actions_excluded", "true");
+            }
+            // A variable the principal does not decide may stand for anything; a `*` a
+            // variable produced literally reads as a wildcard here, which only widens.
+            let patterns = |list: &[String]| -> String {
+                list.iter()
+                    .map(|r| match resolve(r, ctx) {
+                        Resolved::Text(t) => crate::aws::policy::pattern::unescape(&t),
+                        _ => "*".to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
+            match &statement.resources {
+                None => node = node.with_attr("resources", "*"),
+                Some(Resources::Only(list)) => node = node.with_attr("resources", patterns(list)),
+                Some(Resources::AllBut(list)) => {
+                    node = node
+                        .with_attr("resources", patterns(list))
+                        .with_attr("resources_excluded", "true");
+                }
+            }
+        }
+    }
+    graph.add_node(node)
 }
 
 /// `s3:GetObject, s3:PutObject on arn:aws:s3:::b/*` with policy variables the principal
