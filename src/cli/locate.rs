@@ -84,6 +84,7 @@ pub fn check_key_id(input: &str) -> Result<String, CliError> {
 
 /// Replaces every word of `text` that looks like a secret by its fingerprint, so that an
 /// error message from a credential provider can be shown.
+#[cfg_attr(not(feature = "aws"), allow(dead_code))]
 pub fn redact_line(text: &str) -> String {
     text.split(' ')
         .map(|word| {
