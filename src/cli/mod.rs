@@ -10,6 +10,7 @@ mod path;
 mod radius;
 mod revoke_plan;
 mod rules;
+mod synth;
 mod what_if;
 mod who_can;
 
@@ -64,6 +65,9 @@ pub enum Command {
     /// The escalation rules: check them and their examples.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
+    /// Writes a synthetic organisation (deterministic per seed) as a snapshot, for
+    /// benchmarks and tests.
+    Synth(synth::SynthArgs),
 }
 
 /// Output formats every command accepts.
@@ -89,5 +93,6 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
         Command::Collect(args) => collect::run(args, out),
         Command::Locate(args) => locate::run(args, out),
         Command::Rules(command) => rules::run(command, cli.policies.as_deref(), out),
+        Command::Synth(args) => synth::run(args, out),
     }
 }
