@@ -96,60 +96,83 @@ fn json_plan_and_every_correction_shrinks_the_radius() {
 fn the_best_correction_is_confirmed_by_what_if() {
     let doc: Value =
         serde_json::from_str(&plan(&org(), "AKIAEXAMPLEGHRUNNER1", "json").stdout).unwrap();
-    let best = doc["scope_corrections"][0]["changes"][0]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let corrections = doc["scope_corrections"].as_array().unwrap();
+    let describe = |c: &Value| c["changes"][0].as_str().unwrap().to_string();
+    // The broadest cut first (the runner may assume no role at all), then the narrow one.
+    assert_eq!(
+        describe(&corrections[0]),
+        "deny sts:AssumeRole on * to arn:aws:iam::444455556666:user/ci/gh-runner"
+    );
     assert!(
-        best.starts_with("deny sts:AssumeRole on arn:aws:iam::111122223333:role/deploy-infra"),
-        "{best}"
+        describe(&corrections[1])
+            .starts_with("deny sts:AssumeRole on arn:aws:iam::111122223333:role/deploy-infra"),
+        "{corrections:#?}"
     );
     let org = org();
-    let r = run([
-        "what-if",
-        "-s",
-        org.to_str().unwrap(),
-        "--from",
-        "AKIAEXAMPLEGHRUNNER1",
-        "--format",
-        "json",
-        "--add-deny",
-        "arn:aws:iam::444455556666:user/ci/gh-runner",
-        "sts:AssumeRole",
-        "arn:aws:iam::111122223333:role/deploy-infra",
-    ]);
-    let w: Value = serde_json::from_str(&r.stdout).unwrap();
-    assert_eq!(w["after"]["admin"], "none");
+    for (resource, principals) in [
+        ("*", corrections[0]["principals_after"].as_u64()),
+        (
+            "arn:aws:iam::111122223333:role/deploy-infra",
+            corrections[1]["principals_after"].as_u64(),
+        ),
+    ] {
+        let r = run([
+            "what-if",
+            "-s",
+            org.to_str().unwrap(),
+            "--from",
+            "AKIAEXAMPLEGHRUNNER1",
+            "--format",
+            "json",
+            "--add-deny",
+            "arn:aws:iam::444455556666:user/ci/gh-runner",
+            "sts:AssumeRole",
+            resource,
+        ]);
+        let w: Value = serde_json::from_str(&r.stdout).unwrap();
+        assert_eq!(w["after"]["admin"], "none");
+        assert_eq!(
+            w["after"]["counts"]["principals"].as_u64(),
+            principals,
+            "{resource}"
+        );
+    }
 }
 
-/// A user that can assume two administrator roles: removing either trust leaves the other
-/// path, so the plan must offer both changes together.
+/// A user with two independent ways to administrator control: it may assume an administrator
+/// role, and create an access key for an administrator user. Cutting either leaves the other,
+/// so the plan must offer two changes together.
 fn two_paths_to_admin(dir: &Path) {
     let account = dir.join("aws/111122223333");
     std::fs::create_dir_all(&account).unwrap();
-    let admin_role = |name: &str| {
-        serde_json::json!({
-            "Path": "/", "RoleName": name, "RoleId": format!("AROAEXAMPLE{}", name.to_uppercase().replace('-', "")),
-            "Arn": format!("arn:aws:iam::111122223333:role/{name}"),
-            "CreateDate": "2026-01-01T00:00:00Z",
-            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Action": "sts:AssumeRole",
-                "Principal": {"AWS": "arn:aws:iam::111122223333:user/deployer"}}]},
-            "InstanceProfileList": [], "AttachedManagedPolicies": [], "Tags": [],
-            "RolePolicyList": [{"PolicyName": "everything", "PolicyDocument": {"Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}}]
-        })
-    };
+    let everything = serde_json::json!([{"PolicyName": "everything", "PolicyDocument": {
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}}]);
     let gaad = serde_json::json!({
         "UserDetailList": [{
             "Path": "/", "UserName": "deployer", "UserId": "AIDAEXAMPLEDEPLOYER1",
             "Arn": "arn:aws:iam::111122223333:user/deployer", "CreateDate": "2026-01-01T00:00:00Z",
             "GroupList": [], "AttachedManagedPolicies": [], "Tags": [],
-            "UserPolicyList": [{"PolicyName": "assume", "PolicyDocument": {"Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}}]
+            "UserPolicyList": [{"PolicyName": "deploy", "PolicyDocument": {"Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::111122223333:role/admin-a"},
+                    {"Effect": "Allow", "Action": "iam:CreateAccessKey", "Resource": "arn:aws:iam::111122223333:user/ops-admin"}
+                ]}}]
+        }, {
+            "Path": "/", "UserName": "ops-admin", "UserId": "AIDAEXAMPLEOPSADMIN1",
+            "Arn": "arn:aws:iam::111122223333:user/ops-admin", "CreateDate": "2026-01-01T00:00:00Z",
+            "GroupList": [], "AttachedManagedPolicies": [], "Tags": [],
+            "UserPolicyList": everything
         }],
         "GroupDetailList": [],
-        "RoleDetailList": [admin_role("admin-a"), admin_role("admin-b")],
+        "RoleDetailList": [{
+            "Path": "/", "RoleName": "admin-a", "RoleId": "AROAEXAMPLEADMINA001",
+            "Arn": "arn:aws:iam::111122223333:role/admin-a", "CreateDate": "2026-01-01T00:00:00Z",
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": "sts:AssumeRole",
+                "Principal": {"AWS": "arn:aws:iam::111122223333:user/deployer"}}]},
+            "InstanceProfileList": [], "AttachedManagedPolicies": [], "Tags": [],
+            "RolePolicyList": everything
+        }],
         "Policies": [],
         "IsTruncated": false
     });
@@ -177,21 +200,14 @@ fn two_independent_paths_need_a_set_of_changes() {
         .map(|c| c.as_str().unwrap())
         .collect();
     assert_eq!(changes.len(), 2, "{best:#}");
-    assert!(
-        changes.iter().any(|c| c.contains("role/admin-a")),
-        "{changes:?}"
-    );
-    assert!(
-        changes.iter().any(|c| c.contains("role/admin-b")),
-        "{changes:?}"
-    );
     assert_eq!(best["admin_after"], "none");
     // No single change ends admin reach here.
     for c in &corrections[1..] {
         assert_eq!(c["changes"].as_array().unwrap().len(), 1);
         assert_ne!(c["admin_after"], "none", "{c:#}");
     }
-    // what-if agrees that the two together end it.
+    // One change cuts the role, the other the access key; what-if agrees that together
+    // they end admin reach.
     let mut args: Vec<String> = [
         "what-if",
         "-s",
@@ -204,9 +220,26 @@ fn two_independent_paths_need_a_set_of_changes() {
     .iter()
     .map(|s| s.to_string())
     .collect();
-    for role in ["admin-a", "admin-b"] {
-        args.extend(["--remove-trust".into(), role.into(), "deployer".into()]);
+    for change in &changes {
+        let flag: Vec<&str> = if change.starts_with("remove ") {
+            assert!(change.ends_with("role/admin-a"), "{change}");
+            vec!["--remove-trust", "admin-a", "deployer"]
+        } else {
+            // deny ACTION on RESOURCE to PRINCIPAL
+            let words: Vec<&str> = change.split(' ').collect();
+            assert_eq!(
+                (words[0], words[2], words[4]),
+                ("deny", "on", "to"),
+                "{change}"
+            );
+            vec!["--add-deny", words[5], words[1], words[3]]
+        };
+        args.extend(flag.into_iter().map(str::to_string));
     }
+    assert!(
+        changes.iter().any(|c| c.contains("iam:CreateAccessKey")),
+        "{changes:?}"
+    );
     let w: Value = serde_json::from_str(&run(args).stdout).unwrap();
     assert_eq!(w["before"]["admin"], "definite");
     assert_eq!(w["after"]["admin"], "none");

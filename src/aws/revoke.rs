@@ -761,6 +761,7 @@ fn candidates(graph: &Graph, reach: &Radius, rules: &[Rule]) -> Vec<(Change, Str
         admin
     };
     let mut out: Vec<(Change, String)> = Vec::new();
+    let mut deferred: Vec<(Change, String)> = Vec::new();
     for t in targets {
         for &e in &t.path {
             let (from, to) = graph.endpoints(e);
@@ -831,8 +832,26 @@ fn candidates(graph: &Graph, reach: &Radius, rules: &[Rule]) -> Vec<(Change, Str
                 graph.node(to).label
             );
             if !out.iter().any(|(c, _)| c.describe() == change.describe()) {
-                out.push((change, because));
+                out.push((change, because.clone()));
             }
+            // A principal that assumes many roles (each trust naming it) is cut from all of
+            // them by one deny in its own policies: an explicit deny wins over any trust.
+            if edge.kind == EdgeKind::Assumes && graph.node(to).class == "role-session" {
+                let all = Change::AddDeny {
+                    principal: from_node.key.clone(),
+                    action: "sts:AssumeRole".into(),
+                    resource: "*".into(),
+                };
+                if !deferred.iter().any(|(c, _)| c.describe() == all.describe()) {
+                    deferred.push((all, format!("{} assumes roles", from_node.label)));
+                }
+            }
+        }
+    }
+    // After the step-specific changes, so that the narrower ones come first.
+    for (change, because) in deferred {
+        if !out.iter().any(|(c, _)| c.describe() == change.describe()) {
+            out.push((change, because));
         }
     }
     out
@@ -884,7 +903,20 @@ fn corrections(inputs: &mut Inputs, reach: &Radius) -> Vec<Correction> {
             .cmp(&r(a.admin_after))
             .then(a.principals_after.cmp(&b.principals_after))
     });
-    out.truncate(5);
+    // One blanket "assume no role" deny is enough to show; the rest of the list keeps
+    // changes that cut a single step, which break less.
+    let blanket = |c: &Correction| {
+        c.changes
+            .iter()
+            .any(|d| d.starts_with("deny sts:AssumeRole on * to "))
+    };
+    let mut blankets = 0;
+    out.retain(|c| {
+        let keep = !blanket(c) || blankets == 0;
+        blankets += usize::from(blanket(c));
+        keep
+    });
+    out.truncate(6);
 
     // With several independent paths to administrator control no single change ends it:
     // build a set. Each round overlays the set chosen so far and cuts the witness path that
