@@ -19,4 +19,5 @@ mod org;
 mod queries;
 mod revoke_plan;
 mod rules;
+mod synth;
 mod what_if;

@@ -224,3 +224,26 @@ pub fn plan(scale: Scale, rng: &mut Rng) -> OrgPlan {
         accounts,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_size_is_within_quotas_and_adds_up() {
+        for size in [Size::Small, Size::Medium, Size::Large, Size::Xl] {
+            let scale = size.scale();
+            let plan = plan(scale, &mut Rng::new(1));
+            assert_eq!(plan.accounts.len(), scale.accounts);
+            assert!(
+                plan.accounts
+                    .iter()
+                    .all(|a| a.users <= QUOTA && a.roles <= QUOTA)
+            );
+            let users: usize = plan.accounts.iter().map(|a| a.users).sum();
+            let roles: usize = plan.accounts.iter().map(|a| a.roles).sum();
+            assert!(users >= scale.users && users <= scale.users + 2 * scale.accounts);
+            assert!(roles >= scale.roles && roles <= scale.roles + 12 * scale.accounts);
+        }
+    }
+}

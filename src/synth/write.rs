@@ -127,6 +127,8 @@ pub fn generate(scale: Scale, seed: u64, out: &Path) -> Result<Generated, SynthE
         .accounts
         .iter()
         .find(|a| a.kind == Kind::Workload)
+        .or_else(|| plan.accounts.iter().find(|a| a.kind != Kind::Ci))
+        .or_else(|| plan.accounts.first())
         .map(|a| a.id.clone())
         .unwrap_or_default();
     let (leaked_key, principal) = ci_user.unwrap_or_default();
