@@ -1,0 +1,244 @@
+//! End to end on a generated organisation: the parse floor, load, build, one radius,
+//! all-principals, one what-if and one revoke-plan, with medians and peak memory.
+//!
+//! ```sh
+//! cargo bench --no-default-features --bench scale -- medium       # small | medium | large | xl
+//! BLASTMAP_SCALE_REPS=3 BLASTMAP_SCALE_SEED=1 cargo bench --no-default-features --bench scale -- large
+//! ```
+//!
+//! The snapshot is generated once into `target/synth/<size>-seed<N>` and reused. Peak memory
+//! is the process's high-water mark (`VmHWM`), reset before each phase through
+//! `/proc/self/clear_refs` (Linux; elsewhere it is not reported).
+
+use blastmap::analysis::build;
+use blastmap::aws::revoke::{Inputs, plan};
+use blastmap::aws::whatif::{Change, apply, radius_after};
+use blastmap::graph::NodeKind;
+use blastmap::query::{radius, select, summarise_all};
+use blastmap::rules::RuleSet;
+use blastmap::snapshot::Snapshot;
+use blastmap::synth::{Generated, Size, generate, read_summary};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+fn fail(message: String) -> ! {
+    eprintln!("scale: {message}");
+    std::process::exit(1)
+}
+
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// The high-water mark of resident memory, in MiB.
+fn peak_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            files(&path, out);
+        } else if path.file_name().is_some_and(|n| n != "synth.json") {
+            out.push(path);
+        }
+    }
+}
+
+/// Reading and parsing every file of the snapshot: JSON into `serde_json::Value` (with the
+/// project's serde_json features), the credential reports record by record.
+fn parse_floor(paths: &[PathBuf]) -> usize {
+    let mut n = 0;
+    for path in paths {
+        let Ok(bytes) = std::fs::read(path) else {
+            fail(format!("cannot read {}", path.display()))
+        };
+        if path.extension().is_some_and(|e| e == "csv") {
+            let mut reader = csv::Reader::from_reader(&bytes[..]);
+            n += reader.records().filter_map(Result::ok).count();
+        } else {
+            match serde_json::from_slice::<serde_json::Value>(&bytes) {
+                Ok(v) => n += usize::from(!v.is_null()),
+                Err(e) => fail(format!("{}: {e}", path.display())),
+            }
+        }
+    }
+    n
+}
+
+struct Phase {
+    name: &'static str,
+    times: Vec<Duration>,
+    peak: Option<f64>,
+}
+
+fn median(times: &[Duration]) -> Duration {
+    let mut t = times.to_vec();
+    t.sort();
+    t.get(t.len() / 2).copied().unwrap_or_default()
+}
+
+fn measure<T>(reps: usize, name: &'static str, mut f: impl FnMut() -> T) -> Phase {
+    let mut times = Vec::with_capacity(reps);
+    let mut peak: Option<f64> = None;
+    for _ in 0..reps {
+        reset_peak();
+        let start = Instant::now();
+        let out = f();
+        times.push(start.elapsed());
+        drop(out);
+        peak = match (peak, peak_mib()) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+    }
+    eprintln!("  {name}: median {:?}", median(&times));
+    Phase { name, times, peak }
+}
+
+fn snapshot(size: Size, seed: u64) -> (PathBuf, Generated) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("target/synth")
+        .join(format!("{}-seed{seed}", size.as_str()));
+    if let Some(g) = read_summary(&dir) {
+        return (dir, g);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let start = Instant::now();
+    match generate(size.scale(), seed, &dir) {
+        Ok(g) => {
+            eprintln!("generated {} in {:?}", dir.display(), start.elapsed());
+            (dir, g)
+        }
+        Err(e) => fail(e.to_string()),
+    }
+}
+
+fn main() {
+    let size = std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with('-'))
+        .unwrap_or_else(|| "small".to_string());
+    let size = match size.as_str() {
+        "small" => Size::Small,
+        "medium" => Size::Medium,
+        "large" => Size::Large,
+        "xl" => Size::Xl,
+        other => fail(format!(
+            "unknown size `{other}`: small, medium, large or xl"
+        )),
+    };
+    let seed: u64 = std::env::var("BLASTMAP_SCALE_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
+    let reps: usize = std::env::var("BLASTMAP_SCALE_REPS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5)
+        .max(1);
+    let (dir, generated) = snapshot(size, seed);
+    let mut paths = Vec::new();
+    files(&dir, &mut paths);
+    let bytes: u64 = paths
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    println!(
+        "size {} (seed {seed}): {} accounts, {} users, {} roles, {} files, {:.1} MB; {reps} repetitions",
+        size.as_str(),
+        generated.accounts,
+        generated.users,
+        generated.roles,
+        paths.len(),
+        bytes as f64 / 1e6
+    );
+    let rules = RuleSet::builtin().unwrap_or_else(|e| fail(e.to_string()));
+    let key = generated.leaked_key.clone();
+    let open = || Snapshot::open(&dir).unwrap_or_else(|e| fail(e.to_string()));
+
+    let mut phases = vec![measure(reps, "parse floor", || parse_floor(&paths))];
+    phases.push(measure(reps, "load", open));
+    let snap = open();
+    phases.push(measure(reps, "build (incl. escalation rules)", || {
+        build(&snap, &rules)
+    }));
+    phases.push(measure(reps, "load + build + one radius", || {
+        let s = open();
+        let a = build(&s, &rules);
+        let start = select(&a.graph, &key).unwrap_or_else(|e| fail(e.to_string()));
+        radius(&a.graph, start).reached.len()
+    }));
+    let mut analysis = build(&snap, &rules);
+    let start = select(&analysis.graph, &key).unwrap_or_else(|e| fail(e.to_string()));
+    let graph_size = (analysis.graph.node_count(), analysis.graph.edge_count());
+    let many = reps.max(21);
+    phases.push(measure(many, "one radius (built graph)", || {
+        radius(&analysis.graph, start).reached.len()
+    }));
+    phases.push(measure(reps, "all principals summarised", || {
+        summarise_all(&analysis.graph, |n| {
+            let node = analysis.graph.node(n);
+            node.kind == NodeKind::Principal && matches!(node.class, "user" | "role")
+        })
+        .len()
+    }));
+    let changes = [Change::RemoveTrust {
+        role: generated.what_if_role.clone(),
+        principal: generated.what_if_principal.clone(),
+    }];
+    let principal = generated.what_if_principal.clone();
+    phases.push(measure(reps, "one what-if (remove-trust)", || {
+        let applied = apply(&snap, &changes).unwrap_or_else(|e| fail(e.to_string()));
+        radius_after(&mut analysis.graph, &principal, &applied, &rules.rules).len()
+    }));
+    let now = chrono::DateTime::parse_from_rfc3339("2026-11-27T12:00:00Z")
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or_else(|e| fail(e.to_string()));
+    let missing = analysis.missing.clone();
+    phases.push(measure(reps, "one revoke-plan", || {
+        let inputs = Inputs {
+            snapshot: &snap,
+            graph: &mut analysis.graph,
+            missing: &missing,
+            rules: &rules.rules,
+            start,
+            now,
+            exposed_since: None,
+        };
+        plan(inputs)
+            .map(|p| p.steps.len())
+            .unwrap_or_else(|e| fail(e))
+    }));
+
+    println!(
+        "graph: {} nodes, {} edges; radius from {key}",
+        graph_size.0, graph_size.1
+    );
+    let floor = median(&phases[0].times);
+    println!(
+        "{:<34} {:>12} {:>10} {:>12}",
+        "phase", "median", "÷ floor", "peak MiB"
+    );
+    for p in &phases {
+        let m = median(&p.times);
+        let ratio = m.as_secs_f64() / floor.as_secs_f64().max(f64::MIN_POSITIVE);
+        let peak = p.peak.map_or("-".to_string(), |v| format!("{v:.0}"));
+        println!(
+            "{:<34} {:>12} {:>10.2} {:>12}",
+            p.name,
+            format!("{m:.2?}"),
+            ratio,
+            peak
+        );
+    }
+}
