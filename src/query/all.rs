@@ -1,7 +1,12 @@
 //! Every start's radius at once, summarised: the auditor's ranking. The graph is condensed
-//! into strongly connected components (over all edges, and over definite edges only), and the
-//! set of nodes each component reaches is computed once, children first, as bitsets: a start
-//! then costs a few set operations instead of a search.
+//! into strongly connected components and the set of nodes each component reaches is
+//! computed once, children first, as a bitset: a start then costs a few set operations
+//! instead of a search.
+//!
+//! Memory stays bounded on large organisations: a component's set is dropped as soon as the
+//! last component that needs it is done, and each start is summarised when its own component
+//! is, so only the sets on the frontier of the walk are alive. Definite reach is only needed
+//! for administrator control, so that closure is kept over account-control nodes alone.
 
 use crate::graph::{Graph, NodeId, NodeKind, Reach};
 use fixedbitset::FixedBitSet;
@@ -26,60 +31,78 @@ impl Summary {
     }
 }
 
-/// For every node, the set of nodes it reaches (itself included).
-struct Closure {
+/// The strongly connected components of the graph (over all edges, or definite edges only),
+/// sinks first, with each node's component and each component's distinct successors.
+struct Condensed {
+    members: Vec<Vec<petgraph::stable_graph::NodeIndex>>,
     component: Vec<usize>,
-    reach: Vec<FixedBitSet>,
+    successors: Vec<Vec<usize>>,
 }
 
-impl Closure {
-    fn of(&self, node: NodeId) -> &FixedBitSet {
-        &self.reach[self.component[node.index()]]
-    }
-}
-
-fn closure(graph: &Graph, definite_only: bool) -> Closure {
+fn condense(graph: &Graph, definite_only: bool) -> Condensed {
     let pg = graph.petgraph();
-    let bound = graph.node_bound();
     let filtered = EdgeFiltered::from_fn(pg, |e| {
         !definite_only || e.weight().reach == Reach::Definite
     });
     // kosaraju_scc is iterative (tarjan_scc recurses and overflows on large graphs) and lists
     // components sinks first, so every successor is done before its predecessors.
-    let components = petgraph::algo::kosaraju_scc(&filtered);
-    let mut component = vec![usize::MAX; bound];
-    for (c, members) in components.iter().enumerate() {
-        for n in members {
+    let members = petgraph::algo::kosaraju_scc(&filtered);
+    let mut component = vec![usize::MAX; graph.node_bound()];
+    for (c, nodes) in members.iter().enumerate() {
+        for n in nodes {
             component[n.index()] = c;
         }
     }
-    let mut reach: Vec<FixedBitSet> = Vec::with_capacity(components.len());
-    for (c, members) in components.iter().enumerate() {
-        let mut set = FixedBitSet::with_capacity(bound);
-        for n in members {
-            set.insert(n.index());
-        }
-        for n in members {
-            for e in pg.edges(*n) {
-                if definite_only && e.weight().reach != Reach::Definite {
-                    continue;
-                }
-                let d = component[e.target().index()];
-                if d != c && d != usize::MAX {
-                    set.union_with(&reach[d]);
-                }
+    let successors = members
+        .iter()
+        .enumerate()
+        .map(|(c, nodes)| {
+            let mut next: Vec<usize> = nodes
+                .iter()
+                .flat_map(|n| pg.edges(*n))
+                .filter(|e| !definite_only || e.weight().reach == Reach::Definite)
+                .map(|e| component[e.target().index()])
+                .filter(|&d| d != c && d != usize::MAX)
+                .collect();
+            next.sort_unstable();
+            next.dedup();
+            next
+        })
+        .collect();
+    Condensed {
+        members,
+        component,
+        successors,
+    }
+}
+
+/// For every node, the account-control nodes it reaches by definite edges alone, as bits
+/// over `controls`.
+fn definite_controls(graph: &Graph, controls: &[NodeId]) -> (Vec<usize>, Vec<FixedBitSet>) {
+    let c = condense(graph, true);
+    let mut position = vec![usize::MAX; graph.node_bound()];
+    for (i, n) in controls.iter().enumerate() {
+        position[n.index()] = i;
+    }
+    let mut sets: Vec<FixedBitSet> = Vec::with_capacity(c.members.len());
+    for (k, nodes) in c.members.iter().enumerate() {
+        let mut set = FixedBitSet::with_capacity(controls.len());
+        for n in nodes {
+            if position[n.index()] != usize::MAX {
+                set.insert(position[n.index()]);
             }
         }
-        reach.push(set);
+        for &d in &c.successors[k] {
+            set.union_with(&sets[d]);
+        }
+        sets.push(set);
     }
-    Closure { component, reach }
+    (c.component, sets)
 }
 
 /// The summaries of every node `starts` keeps, most dangerous first: definite admin, then
 /// conditional admin, then by principals and sessions reached.
 pub fn summarise_all(graph: &Graph, starts: impl Fn(NodeId) -> bool) -> Vec<Summary> {
-    let any = closure(graph, false);
-    let definite = closure(graph, true);
     let bound = graph.node_bound();
     let mut by_kind: Vec<(NodeKind, FixedBitSet)> = [
         NodeKind::Principal,
@@ -101,41 +124,77 @@ pub fn summarise_all(graph: &Graph, starts: impl Fn(NodeId) -> bool) -> Vec<Summ
             set.insert(id.index());
         }
     }
+    let (definite_component, definite) = definite_controls(graph, &controls);
+    let mut start_at: Vec<Option<NodeId>> = vec![None; bound];
+    for id in graph.node_ids().filter(|&n| starts(n)) {
+        start_at[id.index()] = Some(id);
+    }
+
+    let any = condense(graph, false);
+    // How many components still need each component's set.
+    let mut waiting = vec![0usize; any.members.len()];
+    for next in &any.successors {
+        for &d in next {
+            waiting[d] += 1;
+        }
+    }
+    let mut sets: Vec<Option<FixedBitSet>> = vec![None; any.members.len()];
     let mut out = Vec::new();
-    for start in graph.node_ids().filter(|&n| starts(n)) {
-        let mut reached = any.of(start).clone();
-        // A start is not part of its own radius, even on a cycle back to it.
-        reached.set(start.index(), false);
-        let count = |kind: NodeKind| {
-            by_kind
+    for (c, nodes) in any.members.iter().enumerate() {
+        let mut set = FixedBitSet::with_capacity(bound);
+        for n in nodes {
+            set.insert(n.index());
+        }
+        for &d in &any.successors[c] {
+            if let Some(child) = &sets[d] {
+                set.union_with(child);
+            }
+            waiting[d] -= 1;
+            if waiting[d] == 0 {
+                sets[d] = None;
+            }
+        }
+        for n in nodes {
+            let Some(start) = start_at[n.index()] else {
+                continue;
+            };
+            let mut reached = set.clone();
+            // A start is not part of its own radius, even on a cycle back to it.
+            reached.set(n.index(), false);
+            let count = |kind: NodeKind| {
+                by_kind
+                    .iter()
+                    .find(|(k, _)| *k == kind)
+                    .map(|(_, kinds)| reached.intersection(kinds).count())
+                    .unwrap_or(0)
+            };
+            let surely = &definite[definite_component[n.index()]];
+            let admin = controls
                 .iter()
-                .find(|(k, _)| *k == kind)
-                .map(|(_, set)| reached.intersection(set).count())
-                .unwrap_or(0)
-        };
-        let admin = controls
-            .iter()
-            .filter(|c| reached.contains(c.index()))
-            .map(|&c| {
-                (
-                    c,
-                    if definite.of(start).contains(c.index()) {
+                .enumerate()
+                .filter(|(_, k)| reached.contains(k.index()))
+                .map(|(i, &k)| {
+                    let reach = if surely.contains(i) {
                         Reach::Definite
                     } else {
                         Reach::Conditional
-                    },
-                )
-            })
-            .collect();
-        out.push(Summary {
-            start,
-            admin,
-            principals: count(NodeKind::Principal),
-            sessions: count(NodeKind::Session),
-            permissions: count(NodeKind::Permission),
-            resources: count(NodeKind::Resource),
-            credentials: count(NodeKind::Credential),
-        });
+                    };
+                    (k, reach)
+                })
+                .collect();
+            out.push(Summary {
+                start,
+                admin,
+                principals: count(NodeKind::Principal),
+                sessions: count(NodeKind::Session),
+                permissions: count(NodeKind::Permission),
+                resources: count(NodeKind::Resource),
+                credentials: count(NodeKind::Credential),
+            });
+        }
+        if waiting[c] > 0 {
+            sets[c] = Some(set);
+        }
     }
     out.sort_by(|a, b| {
         let rank = |s: &Summary| match s.admin_reach() {
