@@ -139,48 +139,64 @@ fn the_best_correction_is_confirmed_by_what_if() {
     }
 }
 
+/// Writes account 111122223333 of a snapshot: its users and roles (GAAD entries) and one
+/// active access key for `key_user`.
+fn write_account(dir: &Path, users: Value, roles: Value, key_user: &str, key: &str) {
+    let account = dir.join("aws/111122223333");
+    std::fs::create_dir_all(&account).unwrap();
+    let gaad = serde_json::json!({
+        "UserDetailList": users, "GroupDetailList": [], "RoleDetailList": roles,
+        "Policies": [], "IsTruncated": false
+    });
+    std::fs::write(account.join("gaad.json"), gaad.to_string()).unwrap();
+    let keys = serde_json::json!({"AccessKeyMetadata": [{
+        "UserName": key_user, "AccessKeyId": key, "Status": "Active",
+        "CreateDate": "2026-01-01T00:00:00Z"}]});
+    std::fs::write(account.join("access-keys.json"), keys.to_string()).unwrap();
+}
+
+/// A user entry of a GAAD with one inline policy of the given statements.
+fn user(name: &str, id: &str, statements: Value) -> Value {
+    serde_json::json!({
+        "Path": "/", "UserName": name, "UserId": id,
+        "Arn": format!("arn:aws:iam::111122223333:user/{name}"), "CreateDate": "2026-01-01T00:00:00Z",
+        "GroupList": [], "AttachedManagedPolicies": [], "Tags": [],
+        "UserPolicyList": [{"PolicyName": "own", "PolicyDocument": {"Version": "2012-10-17",
+            "Statement": statements}}]
+    })
+}
+
 /// A user with two independent ways to administrator control: it may assume an administrator
 /// role, and create an access key for an administrator user. Cutting either leaves the other,
 /// so the plan must offer two changes together.
 fn two_paths_to_admin(dir: &Path) {
-    let account = dir.join("aws/111122223333");
-    std::fs::create_dir_all(&account).unwrap();
-    let everything = serde_json::json!([{"PolicyName": "everything", "PolicyDocument": {
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}}]);
-    let gaad = serde_json::json!({
-        "UserDetailList": [{
-            "Path": "/", "UserName": "deployer", "UserId": "AIDAEXAMPLEDEPLOYER1",
-            "Arn": "arn:aws:iam::111122223333:user/deployer", "CreateDate": "2026-01-01T00:00:00Z",
-            "GroupList": [], "AttachedManagedPolicies": [], "Tags": [],
-            "UserPolicyList": [{"PolicyName": "deploy", "PolicyDocument": {"Version": "2012-10-17",
-                "Statement": [
-                    {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::111122223333:role/admin-a"},
-                    {"Effect": "Allow", "Action": "iam:CreateAccessKey", "Resource": "arn:aws:iam::111122223333:user/ops-admin"}
-                ]}}]
-        }, {
-            "Path": "/", "UserName": "ops-admin", "UserId": "AIDAEXAMPLEOPSADMIN1",
-            "Arn": "arn:aws:iam::111122223333:user/ops-admin", "CreateDate": "2026-01-01T00:00:00Z",
-            "GroupList": [], "AttachedManagedPolicies": [], "Tags": [],
-            "UserPolicyList": everything
-        }],
-        "GroupDetailList": [],
-        "RoleDetailList": [{
-            "Path": "/", "RoleName": "admin-a", "RoleId": "AROAEXAMPLEADMINA001",
-            "Arn": "arn:aws:iam::111122223333:role/admin-a", "CreateDate": "2026-01-01T00:00:00Z",
-            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Action": "sts:AssumeRole",
-                "Principal": {"AWS": "arn:aws:iam::111122223333:user/deployer"}}]},
-            "InstanceProfileList": [], "AttachedManagedPolicies": [], "Tags": [],
-            "RolePolicyList": everything
-        }],
-        "Policies": [],
-        "IsTruncated": false
+    let everything = serde_json::json!([{"Effect": "Allow", "Action": "*", "Resource": "*"}]);
+    let deployer = user(
+        "deployer",
+        "AIDAEXAMPLEDEPLOYER1",
+        serde_json::json!([
+            {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::111122223333:role/admin-a"},
+            {"Effect": "Allow", "Action": "iam:CreateAccessKey", "Resource": "arn:aws:iam::111122223333:user/ops-admin"}
+        ]),
+    );
+    let ops_admin = user("ops-admin", "AIDAEXAMPLEOPSADMIN1", everything.clone());
+    let admin_a = serde_json::json!({
+        "Path": "/", "RoleName": "admin-a", "RoleId": "AROAEXAMPLEADMINA001",
+        "Arn": "arn:aws:iam::111122223333:role/admin-a", "CreateDate": "2026-01-01T00:00:00Z",
+        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "sts:AssumeRole",
+            "Principal": {"AWS": "arn:aws:iam::111122223333:user/deployer"}}]},
+        "InstanceProfileList": [], "AttachedManagedPolicies": [], "Tags": [],
+        "RolePolicyList": [{"PolicyName": "everything", "PolicyDocument": {
+            "Version": "2012-10-17", "Statement": everything}}]
     });
-    std::fs::write(account.join("gaad.json"), gaad.to_string()).unwrap();
-    let keys = serde_json::json!({"AccessKeyMetadata": [{
-        "UserName": "deployer", "AccessKeyId": "AKIAEXAMPLEDEPLOYER1", "Status": "Active",
-        "CreateDate": "2026-01-01T00:00:00Z"}]});
-    std::fs::write(account.join("access-keys.json"), keys.to_string()).unwrap();
+    write_account(
+        dir,
+        serde_json::json!([deployer, ops_admin]),
+        serde_json::json!([admin_a]),
+        "deployer",
+        "AKIAEXAMPLEDEPLOYER1",
+    );
 }
 
 #[test]
@@ -247,23 +263,13 @@ fn two_independent_paths_need_a_set_of_changes() {
 
 /// One user with one key and one inline policy of the given statements.
 fn one_user(dir: &Path, statements: Value) {
-    let account = dir.join("aws/111122223333");
-    std::fs::create_dir_all(&account).unwrap();
-    let gaad = serde_json::json!({
-        "UserDetailList": [{
-            "Path": "/", "UserName": "reader", "UserId": "AIDAEXAMPLEREADER001",
-            "Arn": "arn:aws:iam::111122223333:user/reader", "CreateDate": "2026-01-01T00:00:00Z",
-            "GroupList": [], "AttachedManagedPolicies": [], "Tags": [],
-            "UserPolicyList": [{"PolicyName": "own", "PolicyDocument": {"Version": "2012-10-17",
-                "Statement": statements}}]
-        }],
-        "GroupDetailList": [], "RoleDetailList": [], "Policies": [], "IsTruncated": false
-    });
-    std::fs::write(account.join("gaad.json"), gaad.to_string()).unwrap();
-    let keys = serde_json::json!({"AccessKeyMetadata": [{
-        "UserName": "reader", "AccessKeyId": "AKIAEXAMPLEREADER001", "Status": "Active",
-        "CreateDate": "2026-01-01T00:00:00Z"}]});
-    std::fs::write(account.join("access-keys.json"), keys.to_string()).unwrap();
+    write_account(
+        dir,
+        serde_json::json!([user("reader", "AIDAEXAMPLEREADER001", statements)]),
+        serde_json::json!([]),
+        "reader",
+        "AKIAEXAMPLEREADER001",
+    );
 }
 
 fn secret_steps(statements: Value) -> Vec<String> {
