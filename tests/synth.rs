@@ -42,7 +42,7 @@ fn same_seed_same_files() {
     );
     let ga = generate(tiny(), 42, &a).unwrap();
     let gb = generate(tiny(), 42, &b).unwrap();
-    let gc = generate(tiny(), 43, &c).unwrap();
+    generate(tiny(), 43, &c).unwrap();
     assert_eq!(ga, gb);
     let (fa, fb, fc) = (contents(&a), contents(&b), contents(&c));
     assert!(fa.contains_key("manifest.json"));

@@ -32,7 +32,7 @@ pub struct User {
     pub human: bool,
 }
 
-pub struct Generated {
+pub struct Output {
     pub gaad: Value,
     pub users: Vec<User>,
 }
@@ -524,7 +524,7 @@ fn role_json(ctx: &mut Ctx, r: RoleSpec) -> Value {
     v
 }
 
-pub fn generate(plan: &OrgPlan, acct: &AccountPlan, rng: Rng) -> Generated {
+pub fn generate(plan: &OrgPlan, acct: &AccountPlan, rng: Rng) -> Output {
     let mut ctx = Ctx {
         acct,
         rng,
@@ -561,7 +561,7 @@ pub fn generate(plan: &OrgPlan, acct: &AccountPlan, rng: Rng) -> Generated {
         ]),
         None,
     ));
-    Generated {
+    Output {
         gaad: json!({"UserDetailList": user_list, "GroupDetailList": groups, "RoleDetailList": roles, "Policies": policies}),
         users,
     }

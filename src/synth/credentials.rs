@@ -17,7 +17,7 @@ pub fn key_id(account: usize, user: usize, slot: usize) -> String {
 
 pub struct Keys {
     pub file: Value,
-    /// (user index, number of keys, first key active)
+    /// Per user, in order: how many keys it has, and whether its first one is active.
     pub per_user: Vec<(usize, bool)>,
 }
 
