@@ -13,6 +13,6 @@ pub mod model;
 pub mod organization;
 pub mod policy;
 pub mod principal;
-pub mod whocan;
-pub mod whatif;
 pub mod revoke;
+pub mod whatif;
+pub mod whocan;

@@ -189,7 +189,10 @@ impl<'a> Principal<'a> {
             .set_present_unknown("aws:userid")
             // The holder mints its sessions now: a session issued before a revocation
             // ("deny tokens issued before T") is not what it needs, a new one is.
-            .set("aws:TokenIssueTime", chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            .set(
+                "aws:TokenIssueTime",
+                chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            )
             // Sessions minted from a leaked key carry no MFA: the holder has no device.
             .set("aws:MultiFactorAuthPresent", "false")
             .set_absent("aws:MultiFactorAuthAge");
