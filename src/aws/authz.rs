@@ -123,6 +123,34 @@ pub struct Authorizer<'a> {
     accounts: &'a [Account],
     organization: Option<&'a Organization>,
     by_arn: HashMap<&'a str, (&'a Account, &'a Policy)>,
+    /// The SCP and RCP levels of every member, walked once: a build asks for them on every
+    /// request.
+    scp_levels: HashMap<&'a str, Levels<'a>>,
+    rcp_levels: HashMap<&'a str, Levels<'a>>,
+}
+
+/// The control-policy levels from the root down to an account: each target with its policies.
+pub type Levels<'a> = std::sync::Arc<[(String, Vec<&'a Policy>)]>;
+
+/// The levels of `kind` for every member of the organisation that they apply to.
+fn all_levels<'a>(
+    organization: Option<&'a Organization>,
+    kind: ControlKind,
+) -> HashMap<&'a str, Levels<'a>> {
+    let Some(org) = organization.filter(|o| o.has(kind)) else {
+        return HashMap::new();
+    };
+    org.members()
+        .filter(|account| org.management_account.as_deref() != Some(*account))
+        .filter_map(|account| {
+            let levels = org.levels(account, kind)?;
+            let levels: Levels<'a> = levels
+                .into_iter()
+                .map(|l| (l.target.to_string(), l.policies))
+                .collect();
+            Some((account, levels))
+        })
+        .collect()
 }
 
 impl<'a> Authorizer<'a> {
@@ -138,6 +166,8 @@ impl<'a> Authorizer<'a> {
             accounts,
             organization,
             by_arn,
+            scp_levels: all_levels(organization, ControlKind::Scp),
+            rcp_levels: all_levels(organization, ControlKind::Rcp),
         }
     }
 
@@ -209,22 +239,12 @@ impl<'a> Authorizer<'a> {
     }
 
     /// Control-policy levels that apply, or `None` when none do.
-    pub fn control_levels(
-        &self,
-        kind: ControlKind,
-        account: &str,
-    ) -> Option<Vec<(String, Vec<&'a Policy>)>> {
-        let org = self.organization?;
-        if !org.has(kind) || org.management_account.as_deref() == Some(account) {
-            return None;
-        }
-        let levels = org.levels(account, kind)?;
-        Some(
-            levels
-                .into_iter()
-                .map(|l| (l.target.to_string(), l.policies))
-                .collect(),
-        )
+    pub fn control_levels(&self, kind: ControlKind, account: &str) -> Option<Levels<'a>> {
+        let levels = match kind {
+            ControlKind::Scp => &self.scp_levels,
+            ControlKind::Rcp => &self.rcp_levels,
+        };
+        levels.get(account).cloned()
     }
 
     /// Decides `principal` performing `action` on `resource`, in the principal's request
@@ -347,7 +367,7 @@ impl<'a> Authorizer<'a> {
         let mut scp_deny = Tri::False;
         if !service_linked {
             if let Some(levels) = self.control_levels(ControlKind::Scp, caller_account) {
-                for (target, policies) in levels {
+                for (target, policies) in levels.iter() {
                     let v = evaluate(policies.iter().copied(), &request);
                     let allow = v.allow();
                     scp_ok = scp_ok.and(allow);
@@ -371,7 +391,7 @@ impl<'a> Authorizer<'a> {
                     caller: Some(caller),
                     ..request
                 };
-                for (target, policies) in levels {
+                for (target, policies) in levels.iter() {
                     let v = evaluate(policies.iter().copied(), &rcp_request);
                     let allow = v.allow();
                     rcp_ok = rcp_ok.and(allow);

@@ -103,6 +103,11 @@ impl Organization {
         })
     }
 
+    /// Every account and OU below the root.
+    pub fn members(&self) -> impl Iterator<Item = &str> {
+        self.parent.keys().map(String::as_str)
+    }
+
     /// Whether the account is a member (or the management account) of the organisation.
     pub fn contains(&self, account: &str) -> bool {
         self.parent.contains_key(account) || self.management_account.as_deref() == Some(account)
