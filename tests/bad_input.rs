@@ -258,7 +258,7 @@ fn unknown_from_suggests_a_close_name() {
 
 #[test]
 fn unknown_key_id_suggests_the_close_key() {
-    let r = radius(&acme(), "AKIAIOSFODNN7EXAMPLF", &[]);
+    let r = radius(&acme(), "AKIAIOSFODNN8EXAMPLE", &[]);
     assert_bad_input(&r, &["did you mean", "`AKIAIOSFODNN7EXAMPLE`"]);
 }
 
@@ -358,11 +358,11 @@ fn a_temporary_key_id_is_explained() {
 
 #[test]
 fn a_key_id_from_outside_the_snapshot_is_explained() {
-    let r = radius(&acme(), "AKIAZZZZZZZZZZZZZZZZ", &[]);
+    let r = radius(&acme(), "AKIAEXAMPLEUNKNOWN01", &[]);
     assert_bad_input(
         &r,
         &[
-            "no node matches `AKIAZZZZZZZZZZZZZZZZ`",
+            "no node matches `AKIAEXAMPLEUNKNOWN01`",
             "outside the snapshot",
         ],
     );

@@ -61,7 +61,7 @@ fn locate_names_the_account_user_and_last_use_of_a_key() {
 
     // An unknown key: moto's STS names the caller's account, IAM knows no such key.
     let r = run_with_env(
-        &["locate", "AKIAZZZZZZZZZZZZZZZZ", "--format", "json"],
+        &["locate", "AKIAEXAMPLEUNKNOWN01", "--format", "json"],
         &moto.env(),
     );
     assert_eq!(r.code, Some(0), "{r:#?}");
