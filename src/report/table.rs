@@ -226,7 +226,8 @@ pub fn path_line(g: &Graph, start: NodeId, path: &[EdgeId]) -> String {
     line
 }
 
-fn table<const N: usize>(out: &mut String, header: [&str; N], rows: &[[String; N]]) {
+/// Rows under a header, columns padded to their widest cell; the last column runs free.
+pub(crate) fn table<const N: usize>(out: &mut String, header: [&str; N], rows: &[[String; N]]) {
     let mut widths = header.map(|h| h.chars().count());
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {

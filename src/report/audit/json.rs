@@ -3,8 +3,8 @@
 
 use super::AuditView;
 use crate::audit::{CHECKS, Fact, Finding};
-use crate::graph::{EdgeId, Graph, NodeId, RecordRef, StatementRef};
-use crate::report::json::{MissingDoc, NodeRef, PathStep};
+use crate::graph::{Graph, RecordRef, StatementRef};
+use crate::report::json::{MissingDoc, NodeRef, PathStep, node_ref, step};
 use serde::Serialize;
 
 pub const AUDIT_SCHEMA: &str = "blastmap.audit.v1";
@@ -60,34 +60,6 @@ pub struct FindingDoc<'a> {
 pub struct PathDoc<'a> {
     pub from: &'a str,
     pub steps: Vec<PathStep<'a>>,
-}
-
-pub fn node_ref(graph: &Graph, id: NodeId) -> NodeRef<'_> {
-    let n = graph.node(id);
-    NodeRef {
-        id: &n.key,
-        kind: n.kind.as_str(),
-        class: n.class,
-        label: &n.label,
-        account: n.account.as_deref(),
-    }
-}
-
-pub fn step(graph: &Graph, edge: EdgeId) -> PathStep<'_> {
-    let (from, to) = graph.endpoints(edge);
-    let e = graph.edge(edge);
-    PathStep {
-        from: &graph.node(from).key,
-        to: &graph.node(to).key,
-        edge: e.kind.as_str(),
-        reach: e.reach.as_str(),
-        mechanism: &e.evidence.mechanism,
-        evidence: &e.evidence.statements,
-        records: &e.evidence.records,
-        undecided: &e.evidence.undecided,
-        notes: &e.evidence.notes,
-        session_max_secs: e.evidence.session_max_secs,
-    }
 }
 
 /// Facts as a JSON object: numbers stay numbers.

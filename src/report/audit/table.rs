@@ -1,7 +1,7 @@
 //! The audit for people: counts, one line per finding, then each finding in full.
 
 use super::{AuditView, counts_line, path_evidence};
-use crate::report::table::path_line;
+use crate::report::table::{path_line, table};
 use std::fmt::Write;
 
 const TITLE_WIDTH: usize = 110;
@@ -110,29 +110,5 @@ fn truncate(text: &str, width: usize) -> String {
     } else {
         let cut: String = text.chars().take(width - 1).collect();
         format!("{cut}…")
-    }
-}
-
-fn table<const N: usize>(out: &mut String, header: [&str; N], rows: &[[String; N]]) {
-    let mut widths = header.map(|h| h.chars().count());
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |out: &mut String, cells: Vec<&str>| {
-        let mut text = String::from(" ");
-        for (i, cell) in cells.iter().enumerate() {
-            if i + 1 == N {
-                text.push_str(cell);
-            } else {
-                let _ = write!(text, " {cell:<width$} ", width = widths[i]);
-            }
-        }
-        let _ = writeln!(out, "{}", text.trim_end());
-    };
-    line(out, header.to_vec());
-    for row in rows {
-        line(out, row.iter().map(String::as_str).collect());
     }
 }
