@@ -1,7 +1,7 @@
 use super::CliError;
+use super::selector::select_in;
 use crate::analysis::build;
 use crate::audit::view::{self, Scope};
-use crate::query::select;
 use crate::report::dot;
 use crate::snapshot::Snapshot;
 use clap::{Args, ValueEnum};
@@ -91,12 +91,7 @@ pub fn run(
     let analysis = build(&snapshot, &rules);
     let graph = &analysis.graph;
     let start = match &args.from {
-        Some(selector) => Some(select(graph, selector).map_err(|e| {
-            e.with_hint(crate::aws::hints::unknown_selector(
-                selector.trim(),
-                &snapshot.aws_accounts,
-            ))
-        })?),
+        Some(selector) => Some(select_in(graph, &snapshot, selector)?),
         None => None,
     };
     let name = args.snapshot.display().to_string();

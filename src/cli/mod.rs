@@ -10,6 +10,7 @@ mod path;
 mod radius;
 mod revoke_plan;
 mod rules;
+mod selector;
 mod synth;
 mod what_if;
 mod who_can;

@@ -1,6 +1,7 @@
+use super::selector::select_in;
 use super::{CliError, Format};
 use crate::analysis::build;
-use crate::query::{paths, radius, select};
+use crate::query::{paths, radius};
 use crate::report;
 use crate::rules::RuleSet;
 use crate::snapshot::Snapshot;
@@ -35,9 +36,8 @@ pub fn run(args: PathArgs, policies: Option<&Path>, out: &mut dyn Write) -> Resu
     let rules = RuleSet::load(policies)?;
     let snapshot = Snapshot::open(&args.snapshot)?;
     let analysis = build(&snapshot, &rules);
-    let hint = |s: &str| crate::aws::hints::unknown_selector(s.trim(), &snapshot.aws_accounts);
-    let from = select(&analysis.graph, &args.from).map_err(|e| e.with_hint(hint(&args.from)))?;
-    let to = select(&analysis.graph, &args.to).map_err(|e| e.with_hint(hint(&args.to)))?;
+    let from = select_in(&analysis.graph, &snapshot, &args.from)?;
+    let to = select_in(&analysis.graph, &snapshot, &args.to)?;
     let found: Vec<_> = if args.all {
         paths(&analysis.graph, from, to, args.max.max(1), 200_000)
     } else {

@@ -1,6 +1,7 @@
+use super::selector::select_in;
 use super::{CliError, Format};
 use crate::analysis::build;
-use crate::query::{radius, select};
+use crate::query::radius;
 use crate::report::{self, RadiusSummary};
 use crate::snapshot::Snapshot;
 use clap::Args;
@@ -61,12 +62,7 @@ pub fn run(
         out.write_all(text.as_bytes())?;
         return Ok(());
     };
-    let start = select(&analysis.graph, from).map_err(|e| {
-        e.with_hint(crate::aws::hints::unknown_selector(
-            from.trim(),
-            &snapshot.aws_accounts,
-        ))
-    })?;
+    let start = select_in(&analysis.graph, &snapshot, from)?;
     let reach = radius(&analysis.graph, start);
     let summary = RadiusSummary::new(&analysis.graph, &reach, &analysis.missing);
     let text = match args.format {

@@ -1,8 +1,8 @@
 use super::CliError;
+use super::selector::select_in;
 use crate::analysis::build;
 use crate::aws::revoke::{Inputs, plan};
 use crate::graph::NodeKind;
-use crate::query::select;
 use crate::report;
 use crate::rules::RuleSet;
 use crate::snapshot::Snapshot;
@@ -70,12 +70,7 @@ pub fn run(
     let rules = RuleSet::load(policies)?;
     let snapshot = Snapshot::open(&args.snapshot)?;
     let mut analysis = build(&snapshot, &rules);
-    let start = select(&analysis.graph, &args.from).map_err(|e| {
-        e.with_hint(crate::aws::hints::unknown_selector(
-            args.from.trim(),
-            &snapshot.aws_accounts,
-        ))
-    })?;
+    let start = select_in(&analysis.graph, &snapshot, &args.from)?;
     if analysis.graph.node(start).kind != NodeKind::Credential {
         return Err(CliError::Usage(format!(
             "`{}` is not an access key: revoke-plan starts from the leaked key's id",

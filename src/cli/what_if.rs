@@ -1,7 +1,7 @@
+use super::selector::select_in;
 use super::{CliError, Format};
 use crate::analysis::build;
 use crate::aws::whatif::{Change, ReachedKey, apply, radius_after, radius_before};
-use crate::query::select;
 use crate::rules::RuleSet;
 use crate::snapshot::{LoadError, Snapshot};
 use clap::{ArgAction, Args};
@@ -120,12 +120,7 @@ pub fn run(args: WhatIfArgs, policies: Option<&Path>, out: &mut dyn Write) -> Re
     let rules = RuleSet::load(policies)?;
     let snapshot = Snapshot::open(&args.snapshot)?;
     let mut analysis = build(&snapshot, &rules);
-    let start = select(&analysis.graph, &args.from).map_err(|e| {
-        e.with_hint(crate::aws::hints::unknown_selector(
-            args.from.trim(),
-            &snapshot.aws_accounts,
-        ))
-    })?;
+    let start = select_in(&analysis.graph, &snapshot, &args.from)?;
     let start_key = analysis.graph.node(start).key.clone();
     let applied = apply(&snapshot, &list).map_err(|e| CliError::Usage(e.to_string()))?;
     let before = radius_before(&analysis.graph, &start_key);

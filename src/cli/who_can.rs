@@ -1,7 +1,8 @@
+use super::selector::select_in;
 use super::{CliError, Format};
 use crate::analysis::build;
 use crate::graph::NodeKind;
-use crate::query::{select, who_reaches};
+use crate::query::who_reaches;
 use crate::report;
 use crate::rules::RuleSet;
 use crate::snapshot::Snapshot;
@@ -47,12 +48,7 @@ pub fn run(args: WhoCanArgs, policies: Option<&Path>, out: &mut dyn Write) -> Re
     let rules = RuleSet::load(policies)?;
     let analysis = build(&snapshot, &rules);
     let selector = args.reach.as_deref().unwrap_or_default();
-    let target = select(&analysis.graph, selector).map_err(|e| {
-        e.with_hint(crate::aws::hints::unknown_selector(
-            selector.trim(),
-            &snapshot.aws_accounts,
-        ))
-    })?;
+    let target = select_in(&analysis.graph, &snapshot, selector)?;
     let reachers: Vec<_> = who_reaches(&analysis.graph, target)
         .into_iter()
         .filter(|r| {
