@@ -3,7 +3,7 @@
 //! say how to carry each out; the emitters of `report::plan` only print.
 
 use super::model::Account;
-use super::whatif::{Change, apply, radius_after, radius_before};
+use super::whatif::{Change, apply, radius_after};
 use crate::graph::{EdgeKind, Graph, NodeId, NodeKind, Reach};
 use crate::query::Radius;
 use crate::rules::Rule;
@@ -863,7 +863,20 @@ fn corrections(inputs: &mut Inputs, reach: &Radius) -> Vec<Correction> {
     const MAX_CANDIDATES: usize = 12;
     const MAX_SET: usize = 6;
     let key = inputs.graph.node(inputs.start).key.clone();
-    let before = standing(&radius_before(&*inputs.graph, &key));
+    // The radius the plan was built from is the "before" of every correction.
+    let before: Standing = {
+        let graph = &*inputs.graph;
+        let of = |kind: NodeKind| {
+            reach
+                .reached
+                .iter()
+                .filter(move |r| graph.node(r.node).kind == kind)
+        };
+        (
+            of(NodeKind::AccountControl).map(|r| r.reach).min(),
+            of(NodeKind::Principal).count(),
+        )
+    };
     let word = |a: Option<Reach>| a.map(|r| r.as_str()).unwrap_or("none");
     let correction = |picked: &[(Change, String)], after: Standing| Correction {
         changes: picked.iter().map(|(c, _)| c.describe()).collect(),
