@@ -8,10 +8,10 @@ use crate::aws::authz::Authorizer;
 use crate::aws::model::{Account, Role};
 use crate::aws::policy::document::{Effect, PrincipalSet, Principals, Resources};
 use crate::aws::policy::eval::action_matches;
-use crate::aws::policy::{Tri, condition, statement_ref};
+use crate::aws::policy::{Tri, condition, pattern, statement_ref};
 use crate::aws::principal::Principal;
 use crate::graph::{Edge, EdgeKind, Evidence, Graph, Node, NodeId, NodeKind, Undecided};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// The longest MaxSessionDuration a role can have; assumed when the snapshot lacks it.
 const ROLE_SESSION_MAX_SECS: u32 = 43_200;
@@ -104,30 +104,85 @@ impl<'a> RoleSessions<'a> {
         }
     }
 
-    /// Roles whose trust may name `principal`, in snapshot order.
-    fn candidates(&self, principal: &Principal) -> BTreeSet<usize> {
+    /// Roles whose trust may name `principal`, in snapshot order, each with whether the trust
+    /// names the caller itself (or everyone) rather than only its account.
+    fn candidates(&self, principal: &Principal) -> Vec<(usize, bool)> {
         let caller = &principal.caller;
-        let mut names = vec![
-            caller.arn.to_lowercase(),
-            caller.account.clone(),
-            format!("arn:aws:iam::{}:root", caller.account),
-        ];
+        let mut named = vec![caller.arn.to_lowercase()];
         if let Some(id) = &caller.unique_id {
-            names.push(id.to_lowercase());
+            named.push(id.to_lowercase());
         }
         if let Some(role_arn) = &caller.role_session_of {
             if let Some(name) = role_arn.rsplit('/').next() {
-                names.push(
+                named.push(
                     format!("arn:aws:sts::{}:assumed-role/{}/", caller.account, name)
                         .to_lowercase(),
                 );
             }
         }
-        let mut out: BTreeSet<usize> = self.open.iter().copied().collect();
-        for name in names {
-            out.extend(self.by_name.get(&name).into_iter().flatten());
+        let account = [
+            caller.account.clone(),
+            format!("arn:aws:iam::{}:root", caller.account),
+        ];
+        let mut out: BTreeMap<usize, bool> = self.open.iter().map(|&i| (i, true)).collect();
+        for name in &named {
+            for &index in self.by_name.get(name).into_iter().flatten() {
+                out.insert(index, true);
+            }
         }
-        out
+        for name in &account {
+            for &index in self.by_name.get(name).into_iter().flatten() {
+                out.entry(index).or_insert(false);
+            }
+        }
+        out.into_iter().collect()
+    }
+}
+
+/// The role ARN patterns on which a principal's identity policies may allow `sts:AssumeRole`.
+/// A trust that names only the caller's account (its id or root) delegates to those policies,
+/// so a role none of them can match is not assumable and needs no full decision.
+struct AssumeGrants<'p> {
+    /// A policy without a document, `NotResource`, or `*`: any role may match.
+    any: bool,
+    patterns: Vec<&'p str>,
+}
+
+impl<'p> AssumeGrants<'p> {
+    fn of(principal: &Principal<'p>) -> Self {
+        let mut grants = AssumeGrants {
+            any: false,
+            patterns: Vec::new(),
+        };
+        for policy in &principal.identity {
+            if policy.missing_document {
+                grants.any = true;
+            }
+            for statement in &policy.statements {
+                if statement.effect != Effect::Allow
+                    || !action_matches(&statement.actions, "sts:AssumeRole")
+                {
+                    continue;
+                }
+                match &statement.resources {
+                    Some(Resources::Only(list)) => {
+                        grants.patterns.extend(list.iter().map(String::as_str))
+                    }
+                    Some(Resources::AllBut(_)) | None => grants.any = true,
+                }
+            }
+        }
+        grants
+    }
+
+    /// Whether some pattern may match `arn`. Policy variables are resolved per request, so a
+    /// pattern holding one is taken to match; case is ignored, which can only widen.
+    fn may_match(&self, arn: &str) -> bool {
+        self.any
+            || self
+                .patterns
+                .iter()
+                .any(|p| p.contains("${") || pattern::matches(p, arn, true))
     }
 }
 
@@ -154,9 +209,13 @@ pub fn assume_edges(
     only: Option<&std::collections::HashSet<String>>,
     graph: &mut Graph,
 ) {
-    for index in roles.candidates(principal) {
+    let grants = AssumeGrants::of(principal);
+    for (index, named) in roles.candidates(principal) {
         let (account, role, session) = roles.roles[index];
         if only.is_some_and(|o| !o.contains(&role.arn)) {
+            continue;
+        }
+        if !named && !grants.may_match(&role.arn) {
             continue;
         }
         if role.arn == principal.arn() {
