@@ -97,6 +97,77 @@ fn glob<T: Copy + PartialEq>(
 /// Whether some string matches both patterns. Used to keep an edge whenever a deny or a
 /// boundary *might* touch it. Dynamic programming over both patterns, O(|a| * |b|).
 pub fn intersects(a: &str, b: &str, ignore_case: bool) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        return intersects_ascii(a.as_bytes(), b.as_bytes(), ignore_case);
+    }
+    intersects_chars(a, b, ignore_case)
+}
+
+/// [`intersects`] on ASCII patterns (escaped literals are not ASCII, so none occur here).
+/// Any common string starts with both literal prefixes and ends with both literal suffixes:
+/// comparing those rejects most pairs (another service, another account) before the dynamic
+/// programme, which then runs on what follows the shared prefix.
+fn intersects_ascii(a: &[u8], b: &[u8], ignore_case: bool) -> bool {
+    let same = |x: &[u8], y: &[u8]| {
+        if ignore_case {
+            x.eq_ignore_ascii_case(y)
+        } else {
+            x == y
+        }
+    };
+    let wild = |c: &u8| *c == b'*' || *c == b'?';
+    let (head_a, head_b) = (
+        a.iter().position(wild).unwrap_or(a.len()),
+        b.iter().position(wild).unwrap_or(b.len()),
+    );
+    let head = head_a.min(head_b);
+    if !same(&a[..head], &b[..head]) {
+        return false;
+    }
+    if head_a == a.len() && head_b == b.len() {
+        return a.len() == b.len();
+    }
+    let (tail_a, tail_b) = (
+        a.iter().rev().position(wild).unwrap_or(a.len()),
+        b.iter().rev().position(wild).unwrap_or(b.len()),
+    );
+    let tail = tail_a.min(tail_b);
+    if !same(&a[a.len() - tail..], &b[b.len() - tail..]) {
+        return false;
+    }
+    let (a, b) = (&a[head..], &b[head..]);
+    let eq = |x: u8, y: u8| {
+        x == b'?'
+            || y == b'?'
+            || if ignore_case {
+                x.eq_ignore_ascii_case(&y)
+            } else {
+                x == y
+            }
+    };
+    // Two rows of the table of `intersects_chars`: `next` is row i + 1, `row` is row i.
+    let mut next = vec![false; b.len() + 1];
+    let mut row = vec![false; b.len() + 1];
+    for i in (0..=a.len()).rev() {
+        for j in (0..=b.len()).rev() {
+            row[j] = if i == a.len() && j == b.len() {
+                true
+            } else if i < a.len() && a[i] == b'*' {
+                next[j] || (j < b.len() && row[j + 1])
+            } else if j < b.len() && b[j] == b'*' {
+                row[j + 1] || (i < a.len() && next[j])
+            } else if i < a.len() && j < b.len() {
+                eq(a[i], b[j]) && next[j + 1]
+            } else {
+                false
+            };
+        }
+        std::mem::swap(&mut next, &mut row);
+    }
+    next[0]
+}
+
+fn intersects_chars(a: &str, b: &str, ignore_case: bool) -> bool {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     // `?` is a wildcard on either side; escaped literals compare as their plain characters.
@@ -261,6 +332,18 @@ mod tests {
                 }
             }
             prop_assert_eq!(intersects(&a, &b, false), found);
+        }
+
+        #[test]
+        fn byte_intersection_agrees_with_char_intersection(
+            a in "[aAb:*?]{0,7}",
+            b in "[aAb:*?]{0,7}",
+            ignore_case in any::<bool>(),
+        ) {
+            prop_assert_eq!(
+                intersects_ascii(a.as_bytes(), b.as_bytes(), ignore_case),
+                intersects_chars(&a, &b, ignore_case)
+            );
         }
 
         #[test]
