@@ -5,7 +5,7 @@ use super::inventory::{
 };
 use super::model::{AccessKey, Account, Group, Role, User};
 use super::policy::document::decode_document;
-use super::policy::{Policy, PolicySource};
+use super::policy::{Policy, PolicyError, PolicySource};
 use crate::snapshot::{LoadError, json};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -97,8 +97,7 @@ pub fn account_from_gaad(
                 .any(|v| {
                     v.document
                         .as_ref()
-                        .and_then(|d| decode_document(d).ok())
-                        .and_then(|d| Policy::parse(source(file, String::new(), &name), &d).ok())
+                        .and_then(|d| parse_document(source(file, String::new(), &name), d).ok())
                         .is_some_and(|policy| {
                             policy.statements.iter().any(|s| {
                                 s.effect == super::policy::Effect::Allow
@@ -281,9 +280,17 @@ pub fn parse_policy(
             format!("policy `{name}`: {message}"),
         )
     };
-    let decoded = decode_document(document).map_err(|e| bad(&e.pointer, e.message))?;
-    Policy::parse(source(file, pointer.clone(), name), &decoded)
+    parse_document(source(file, pointer.clone(), name), document)
         .map_err(|e| bad(&e.pointer, e.message))
+}
+
+/// Decodes a document as the snapshot holds it and parses it. An object, which needs no
+/// decoding, is parsed where it lies: `decode_document` would return a copy of it.
+fn parse_document(source: PolicySource, document: &Value) -> Result<Policy, PolicyError> {
+    match document {
+        Value::Object(_) => Policy::parse(source, document),
+        _ => Policy::parse(source, &decode_document(document)?),
+    }
 }
 
 fn inline_policies(

@@ -7,6 +7,16 @@ use std::path::Path;
 /// Deserializes `bytes` (the content of `file`) into `T`, reporting the JSON pointer of the
 /// first value that does not fit.
 pub fn from_slice<T: DeserializeOwned>(file: &Path, bytes: &[u8]) -> Result<T, LoadError> {
+    // Tracking the path of every value costs a good part of the parse; only a file that does
+    // not fit needs it, so such a file is parsed a second time with the tracking on, and its
+    // error is the one that second pass reports.
+    match serde_json::from_slice(bytes) {
+        Ok(value) => Ok(value),
+        Err(_) => from_slice_tracked(file, bytes),
+    }
+}
+
+fn from_slice_tracked<T: DeserializeOwned>(file: &Path, bytes: &[u8]) -> Result<T, LoadError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);
     let value = result.map_err(|e| {
@@ -73,6 +83,12 @@ mod tests {
         let msg = e.err().map(|e| e.to_string()).unwrap_or_default();
         assert!(
             msg.starts_with("`f.json` at `/items/1/n`: invalid type: string"),
+            "{msg}"
+        );
+        let e = from_slice::<Outer>(Path::new("f.json"), br#"{"items": []} x"#);
+        let msg = e.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            msg.starts_with("`f.json` at `/`: trailing data after the JSON value"),
             "{msg}"
         );
         let e = from_slice::<Outer>(Path::new("f.json"), b"{\"items\": [");

@@ -11,8 +11,11 @@ pub use manifest::{Manifest, MissingSource};
 use crate::aws::load::{self as aws_load, SourceFile};
 use crate::aws::model::Account;
 use crate::aws::organization::Organization;
+use crate::progress::Progress;
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Everything loaded from a snapshot.
 #[derive(Debug)]
@@ -88,65 +91,37 @@ impl Snapshot {
             .as_ref()
             .map(|m| m.missing_sources())
             .unwrap_or_default();
+        let ids = account_dirs(root)?;
+        let progress = Progress::bytes(0, format!("loading {} accounts", ids.len()));
+        if progress.is_drawn() {
+            progress.set_length(snapshot_bytes(root, &ids));
+        }
+        // Accounts are read and parsed in parallel, one task each. The first error in account
+        // order is the one reported, as if they were read one after another: a task whose
+        // account comes after a failed one is not started, and results are taken in order.
+        let first_error = AtomicUsize::new(usize::MAX);
+        let loaded: Vec<Option<Result<LoadedAccount, LoadError>>> = ids
+            .par_iter()
+            .enumerate()
+            .map(|(i, id)| {
+                if i > first_error.load(Ordering::Relaxed) {
+                    return None;
+                }
+                let result = load_account(root, id, &progress);
+                if result.is_err() {
+                    first_error.fetch_min(i, Ordering::Relaxed);
+                }
+                Some(result)
+            })
+            .collect();
         let mut accounts = Vec::new();
-        for id in account_dirs(root)? {
-            let dir = root.join("aws").join(&id);
-            let rel = |name: &str| format!("aws/{id}/{name}");
-            let gaad_path = dir.join("gaad.json");
-            if !gaad_path.is_file() {
-                push_missing(
-                    &mut missing,
-                    MissingSource::new(
-                        rel("gaad.json"),
-                        "file absent",
-                        "users, roles, groups and policies of this account are unknown; nothing in it is analysed",
-                    ),
-                );
-                continue;
+        // A task left out (`None`) comes after an error, which returns first.
+        for result in loaded.into_iter().flatten() {
+            let loaded = result?;
+            for source in loaded.missing {
+                push_missing(&mut missing, source);
             }
-            let gaad = SourceFile {
-                disk: &gaad_path,
-                relative: Arc::from(rel("gaad.json").as_str()),
-            };
-            let mut account = aws_load::account_from_gaad(&id, &gaad, aws_load::read_gaad(&gaad)?)?;
-            let keys_path = dir.join("access-keys.json");
-            if keys_path.is_file() {
-                let file = SourceFile {
-                    disk: &keys_path,
-                    relative: Arc::from(rel("access-keys.json").as_str()),
-                };
-                aws_load::read_access_keys(&mut account, &file)?;
-            } else {
-                push_missing(
-                    &mut missing,
-                    MissingSource::new(rel("access-keys.json"), "file absent", ACCESS_KEYS_HIDE),
-                );
-            }
-            let report_path = dir.join("credential-report.csv");
-            if report_path.is_file() {
-                let file = SourceFile {
-                    disk: &report_path,
-                    relative: Arc::from(rel("credential-report.csv").as_str()),
-                };
-                aws_load::read_credential_report(&mut account, &file)?;
-            } else {
-                push_missing(
-                    &mut missing,
-                    MissingSource::new(rel("credential-report.csv"), "file absent", REPORT_HIDE),
-                );
-            }
-            crate::aws::inventories::read_all(&mut account, &dir)?;
-            let policies_path = dir.join("resource-policies.json");
-            if policies_path.is_file() {
-                let file = SourceFile {
-                    disk: &policies_path,
-                    relative: Arc::from(rel("resource-policies.json").as_str()),
-                };
-                aws_load::read_resource_policies(&mut account, &file)?;
-            } else {
-                push_missing(&mut missing, resource_policies(&id, "file absent"));
-            }
-            accounts.push(account);
+            accounts.extend(loaded.account);
         }
         if accounts.is_empty() {
             return Err(LoadError::Empty {
@@ -154,16 +129,19 @@ impl Snapshot {
             });
         }
         let org_path = root.join("aws").join("organizations.json");
-        let organization = if org_path.is_file() {
+        let organization = if let Some(len) = file_len(&org_path) {
             let file = SourceFile {
                 disk: &org_path,
                 relative: Arc::from("aws/organizations.json"),
             };
-            Some(Organization::read(&file)?)
+            let organization = Organization::read(&file)?;
+            progress.inc(len);
+            Some(organization)
         } else {
             push_missing(&mut missing, organization_missing());
             None
         };
+        progress.finish();
         Ok(Snapshot {
             root: root.to_path_buf(),
             manifest,
@@ -172,6 +150,128 @@ impl Snapshot {
             missing,
         })
     }
+}
+
+/// One account directory as loaded: the account (none without its `gaad.json`) and the
+/// sources it lacks, in the order they are found.
+struct LoadedAccount {
+    account: Option<Account>,
+    missing: Vec<MissingSource>,
+}
+
+/// Reads `aws/<id>/`: `gaad.json`, then the optional files, counting their bytes on
+/// `progress`.
+fn load_account(root: &Path, id: &str, progress: &Progress) -> Result<LoadedAccount, LoadError> {
+    let dir = root.join("aws").join(id);
+    let rel = |name: &str| format!("aws/{id}/{name}");
+    let mut missing = Vec::new();
+    let gaad_path = dir.join("gaad.json");
+    let Some(gaad_len) = file_len(&gaad_path) else {
+        missing.push(MissingSource::new(
+            rel("gaad.json"),
+            "file absent",
+            "users, roles, groups and policies of this account are unknown; nothing in it is analysed",
+        ));
+        return Ok(LoadedAccount {
+            account: None,
+            missing,
+        });
+    };
+    let gaad = SourceFile {
+        disk: &gaad_path,
+        relative: Arc::from(rel("gaad.json").as_str()),
+    };
+    let mut account = aws_load::account_from_gaad(id, &gaad, aws_load::read_gaad(&gaad)?)?;
+    progress.inc(gaad_len);
+    let keys_path = dir.join("access-keys.json");
+    if let Some(len) = file_len(&keys_path) {
+        let file = SourceFile {
+            disk: &keys_path,
+            relative: Arc::from(rel("access-keys.json").as_str()),
+        };
+        aws_load::read_access_keys(&mut account, &file)?;
+        progress.inc(len);
+    } else {
+        missing.push(MissingSource::new(
+            rel("access-keys.json"),
+            "file absent",
+            ACCESS_KEYS_HIDE,
+        ));
+    }
+    let report_path = dir.join("credential-report.csv");
+    if let Some(len) = file_len(&report_path) {
+        let file = SourceFile {
+            disk: &report_path,
+            relative: Arc::from(rel("credential-report.csv").as_str()),
+        };
+        aws_load::read_credential_report(&mut account, &file)?;
+        progress.inc(len);
+    } else {
+        missing.push(MissingSource::new(
+            rel("credential-report.csv"),
+            "file absent",
+            REPORT_HIDE,
+        ));
+    }
+    crate::aws::inventories::read_all(&mut account, &dir)?;
+    if progress.is_drawn() {
+        progress.inc(inventory_bytes(&dir));
+    }
+    let policies_path = dir.join("resource-policies.json");
+    if let Some(len) = file_len(&policies_path) {
+        let file = SourceFile {
+            disk: &policies_path,
+            relative: Arc::from(rel("resource-policies.json").as_str()),
+        };
+        aws_load::read_resource_policies(&mut account, &file)?;
+        progress.inc(len);
+    } else {
+        missing.push(resource_policies(id, "file absent"));
+    }
+    Ok(LoadedAccount {
+        account: Some(account),
+        missing,
+    })
+}
+
+/// The size of a regular file (symbolic links followed), `None` for anything else.
+fn file_len(path: &Path) -> Option<u64> {
+    std::fs::metadata(path)
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len())
+}
+
+/// Bytes of the inventory files of an account directory.
+fn inventory_bytes(dir: &Path) -> u64 {
+    crate::aws::inventories::KINDS
+        .iter()
+        .filter_map(|kind| file_len(&dir.join(format!("{}.json", kind.name))))
+        .sum()
+}
+
+/// Bytes of every file loading reads, for progress: each account's files and the
+/// organisation.
+fn snapshot_bytes(root: &Path, ids: &[String]) -> u64 {
+    let aws = root.join("aws");
+    let accounts: u64 = ids
+        .iter()
+        .map(|id| {
+            let dir = aws.join(id);
+            let files = [
+                "gaad.json",
+                "access-keys.json",
+                "credential-report.csv",
+                "resource-policies.json",
+            ];
+            let named: u64 = files
+                .iter()
+                .filter_map(|name| file_len(&dir.join(name)))
+                .sum();
+            named + inventory_bytes(&dir)
+        })
+        .sum();
+    accounts + file_len(&aws.join("organizations.json")).unwrap_or(0)
 }
 
 const ACCESS_KEYS_HIDE: &str =
@@ -232,4 +332,68 @@ fn account_dirs(root: &Path) -> Result<Vec<String>, LoadError> {
     }
     ids.sort();
     Ok(ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Accounts `100000000000`, `200000000000`, ... each with the given `gaad.json`.
+    fn snapshot(gaads: &[&str]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (i, gaad) in gaads.iter().enumerate() {
+            let account = dir.path().join(format!("aws/{}00000000000", i + 1));
+            std::fs::create_dir_all(&account).unwrap();
+            std::fs::write(account.join("gaad.json"), gaad).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn accounts_load_in_order_with_their_missing_sources_in_order() {
+        let dir = snapshot(&["{}"; 5]);
+        let snapshot = Snapshot::open(dir.path()).unwrap();
+        let ids: Vec<&str> = snapshot
+            .aws_accounts
+            .iter()
+            .map(|a| a.id.as_str())
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                "100000000000",
+                "200000000000",
+                "300000000000",
+                "400000000000",
+                "500000000000"
+            ]
+        );
+        let missing: Vec<&str> = snapshot.missing.iter().map(|m| m.source.as_str()).collect();
+        let mut expected = Vec::new();
+        for id in &ids {
+            for file in [
+                "access-keys.json",
+                "credential-report.csv",
+                "resource-policies.json",
+            ] {
+                expected.push(format!("aws/{id}/{file}"));
+            }
+        }
+        expected.push("aws/organizations.json".into());
+        assert_eq!(missing, expected);
+    }
+
+    #[test]
+    fn the_first_bad_account_in_order_is_the_one_reported() {
+        let typed = r#"{"UserDetailList": 3}"#;
+        let dir = snapshot(&["{}", "{}", "{", "{}", typed, "{", "{}"]);
+        // Accounts load in parallel: whichever finishes first, the error is the third's.
+        for _ in 0..20 {
+            let error = Snapshot::open(dir.path()).unwrap_err().to_string();
+            assert!(
+                error.contains("300000000000/gaad.json") && error.contains("not valid JSON"),
+                "{error}"
+            );
+        }
+    }
 }
