@@ -8,6 +8,7 @@ pub mod audit;
 pub mod aws;
 pub mod cli;
 pub mod graph;
+pub mod index;
 pub mod progress;
 pub mod query;
 pub mod redact;

@@ -13,6 +13,7 @@ mod collect;
 mod conformance;
 mod diagram;
 mod iam_vulnerable;
+mod index;
 mod loading;
 mod locate;
 mod org;

@@ -1,5 +1,4 @@
 use super::CliError;
-use crate::analysis::build;
 use crate::audit::{self, Options, Severity};
 use crate::report::audit::{AuditView, json, markdown, sarif, table};
 use crate::snapshot::Snapshot;
@@ -100,8 +99,7 @@ pub fn run(args: AuditArgs, policies: Option<&Path>, out: &mut dyn Write) -> Res
     } else {
         crate::rules::RuleSet::load(policies)?
     };
-    let snapshot = Snapshot::open(&args.snapshot)?;
-    let analysis = build(&snapshot, &rules);
+    let (snapshot, analysis) = super::index::open(&args.snapshot, &rules)?;
     let (as_of, as_of_source) = as_of(&args, &snapshot);
     let options = Options {
         as_of,

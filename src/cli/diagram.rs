@@ -1,9 +1,7 @@
 use super::CliError;
 use super::selector::select_in;
-use crate::analysis::build;
 use crate::audit::view::{self, Scope};
 use crate::report::dot;
-use crate::snapshot::Snapshot;
 use clap::{Args, ValueEnum};
 use graphviz_rust::cmd::{CommandArg, Format};
 use std::io::{self, Write};
@@ -87,8 +85,7 @@ pub fn run(
     } else {
         crate::rules::RuleSet::load(policies)?
     };
-    let snapshot = Snapshot::open(&args.snapshot)?;
-    let analysis = build(&snapshot, &rules);
+    let (snapshot, analysis) = super::index::open(&args.snapshot, &rules)?;
     let graph = &analysis.graph;
     let start = match &args.from {
         Some(selector) => Some(select_in(graph, &snapshot, selector)?),

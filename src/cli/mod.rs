@@ -5,6 +5,7 @@ mod can;
 mod collect;
 mod diagram;
 mod error;
+mod index;
 mod locate;
 mod path;
 mod radius;
@@ -66,6 +67,9 @@ pub enum Command {
     /// The escalation rules: check them and their examples.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
+    /// Builds the graph once and caches it beside the snapshot, for every later command on
+    /// the same files and rules (docs/index.md).
+    Index(index::IndexArgs),
     /// Writes a synthetic organisation (deterministic per seed) as a snapshot, for
     /// benchmarks and tests.
     Synth(synth::SynthArgs),
@@ -94,6 +98,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
         Command::Collect(args) => collect::run(args, out),
         Command::Locate(args) => locate::run(args, out),
         Command::Rules(command) => rules::run(command, cli.policies.as_deref(), out),
+        Command::Index(args) => index::run(args, cli.policies.as_deref(), out),
         Command::Synth(args) => synth::run(args, out),
     }
 }

@@ -1,10 +1,8 @@
 use super::selector::select_in;
 use super::{CliError, Format};
-use crate::analysis::build;
 use crate::query::{paths, radius};
 use crate::report;
 use crate::rules::RuleSet;
-use crate::snapshot::Snapshot;
 use clap::Args;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -34,8 +32,7 @@ pub struct PathArgs {
 /// Exit 0 when a path exists, 1 when none does (scripts branch on it), 2 on bad input.
 pub fn run(args: PathArgs, policies: Option<&Path>, out: &mut dyn Write) -> Result<(), CliError> {
     let rules = RuleSet::load(policies)?;
-    let snapshot = Snapshot::open(&args.snapshot)?;
-    let analysis = build(&snapshot, &rules);
+    let (snapshot, analysis) = super::index::open(&args.snapshot, &rules)?;
     let from = select_in(&analysis.graph, &snapshot, &args.from)?;
     let to = select_in(&analysis.graph, &snapshot, &args.to)?;
     let found: Vec<_> = if args.all {

@@ -1,9 +1,7 @@
 use super::selector::select_in;
 use super::{CliError, Format};
-use crate::analysis::build;
 use crate::query::radius;
 use crate::report::{self, RadiusSummary};
-use crate::snapshot::Snapshot;
 use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
@@ -42,8 +40,7 @@ pub fn run(
     } else {
         crate::rules::RuleSet::load(policies)?
     };
-    let snapshot = Snapshot::open(&args.snapshot)?;
-    let analysis = build(&snapshot, &rules);
+    let (snapshot, analysis) = super::index::open(&args.snapshot, &rules)?;
     let Some(from) = args.from.as_deref() else {
         let keys = args.all_keys;
         let summaries = crate::query::summarise_all(&analysis.graph, |n| {

@@ -1,11 +1,9 @@
 use super::CliError;
 use super::selector::select_in;
-use crate::analysis::build;
 use crate::aws::revoke::{Inputs, plan};
 use crate::graph::NodeKind;
 use crate::report;
 use crate::rules::RuleSet;
-use crate::snapshot::Snapshot;
 use chrono::{DateTime, Utc};
 use clap::{Args, ValueEnum};
 use std::io::Write;
@@ -68,8 +66,7 @@ pub fn run(
         .transpose()?
         .unwrap_or_else(Utc::now);
     let rules = RuleSet::load(policies)?;
-    let snapshot = Snapshot::open(&args.snapshot)?;
-    let mut analysis = build(&snapshot, &rules);
+    let (snapshot, mut analysis) = super::index::open(&args.snapshot, &rules)?;
     let start = select_in(&analysis.graph, &snapshot, &args.from)?;
     if analysis.graph.node(start).kind != NodeKind::Credential {
         return Err(CliError::Usage(format!(

@@ -1,9 +1,8 @@
 use super::selector::select_in;
 use super::{CliError, Format};
-use crate::analysis::build;
 use crate::aws::whatif::{Change, ReachedKey, apply, radius_after, radius_before};
 use crate::rules::RuleSet;
-use crate::snapshot::{LoadError, Snapshot};
+use crate::snapshot::LoadError;
 use clap::{ArgAction, Args};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -118,8 +117,7 @@ fn changes(args: &WhatIfArgs) -> Result<Vec<Change>, CliError> {
 pub fn run(args: WhatIfArgs, policies: Option<&Path>, out: &mut dyn Write) -> Result<(), CliError> {
     let list = changes(&args)?;
     let rules = RuleSet::load(policies)?;
-    let snapshot = Snapshot::open(&args.snapshot)?;
-    let mut analysis = build(&snapshot, &rules);
+    let (snapshot, mut analysis) = super::index::open(&args.snapshot, &rules)?;
     let start = select_in(&analysis.graph, &snapshot, &args.from)?;
     let start_key = analysis.graph.node(start).key.clone();
     let applied = apply(&snapshot, &list).map_err(|e| CliError::Usage(e.to_string()))?;

@@ -1,6 +1,5 @@
 use super::selector::select_in;
 use super::{CliError, Format};
-use crate::analysis::build;
 use crate::graph::NodeKind;
 use crate::query::who_reaches;
 use crate::report;
@@ -46,7 +45,7 @@ pub fn run(args: WhoCanArgs, policies: Option<&Path>, out: &mut dyn Write) -> Re
         return Ok(());
     }
     let rules = RuleSet::load(policies)?;
-    let analysis = build(&snapshot, &rules);
+    let analysis = super::index::analyse(&args.snapshot, &snapshot, &rules);
     let selector = args.reach.as_deref().unwrap_or_default();
     let target = select_in(&analysis.graph, &snapshot, selector)?;
     let reachers: Vec<_> = who_reaches(&analysis.graph, target)

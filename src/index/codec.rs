@@ -1,0 +1,818 @@
+//! The payload of an index: a built [`Analysis`] as bytes, and back.
+//!
+//! Layout (integers are LEB128 varints unless said otherwise; `str` is an index into the
+//! string table, `opt str` is 0 for none or the index plus one):
+//!
+//! ```text
+//! strings   count, then each: byte length, UTF-8 bytes       every distinct string once
+//! nodes     count, then each in node-id order:
+//!           kind (u8), key str, provider str, class str, label str, account opt str,
+//!           attrs: count, then (name str, value str)
+//! edges     count, then each in edge-id order:
+//!           source node, target node, kind (u8), reach (u8), evidence:
+//!           mechanism str, rule opt str,
+//!           statements: count, then (file, pointer, policy str, sid opt str, effect str),
+//!           records: count, then (file, pointer, what str),
+//!           undecided: count, then (key, reason str),
+//!           notes: count, then str,
+//!           session limit (0 for none, seconds plus one)
+//! names     count, then each: name str, count, node ids       the graph's selector names
+//! missing   count, then each: source, reason, may-hide str
+//! ```
+//!
+//! The graph is rebuilt through its public API, so node and edge ids come out as they were
+//! only if they were dense; [`encode`] refuses a graph with removed nodes or edges, and
+//! [`decode`] checks every id it gets back.
+
+use crate::analysis::Analysis;
+use crate::graph::{
+    Edge, EdgeKind, Evidence, Graph, Node, NodeId, NodeKind, Reach, RecordRef, StatementRef,
+    Undecided,
+};
+use crate::snapshot::MissingSource;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Mutex;
+
+/// Why a graph cannot be written.
+#[derive(Debug, thiserror::Error)]
+pub enum EncodeError {
+    #[error("the graph has removed nodes or edges: its ids would not survive a rebuild")]
+    NotDense,
+    #[error("the graph has more than 2^32 strings")]
+    TooManyStrings,
+}
+
+/// Why a payload is not an analysis. Every variant means the index is corrupt.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct DecodeError(String);
+
+fn corrupt<T>(what: impl Into<String>) -> Result<T, DecodeError> {
+    Err(DecodeError(what.into()))
+}
+
+pub fn encode(analysis: &Analysis) -> Result<Vec<u8>, EncodeError> {
+    let graph = &analysis.graph;
+    let mut w = Writer::default();
+
+    let nodes: Vec<NodeId> = graph.node_ids().collect();
+    if nodes.iter().enumerate().any(|(i, id)| id.index() != i) {
+        return Err(EncodeError::NotDense);
+    }
+    w.len(nodes.len());
+    for &id in &nodes {
+        w.node(graph.node(id))?;
+    }
+
+    let pg = graph.petgraph();
+    let edges: Vec<_> = pg.edge_indices().collect();
+    if edges.iter().enumerate().any(|(i, e)| e.index() != i) {
+        return Err(EncodeError::NotDense);
+    }
+    w.len(edges.len());
+    for &e in &edges {
+        let (from, to) = pg.edge_endpoints(e).ok_or(EncodeError::NotDense)?;
+        w.len(from.index());
+        w.len(to.index());
+        w.edge(&pg[e])?;
+    }
+
+    let names = names_of(graph);
+    w.len(names.len());
+    for (name, ids) in &names {
+        w.str(name)?;
+        w.len(ids.len());
+        for &id in ids {
+            w.len(id);
+        }
+    }
+
+    w.len(analysis.missing.len());
+    for m in &analysis.missing {
+        let MissingSource {
+            source,
+            reason,
+            may_hide,
+        } = m;
+        w.str(source)?;
+        w.str(reason)?;
+        w.str(may_hide)?;
+    }
+
+    Ok(w.finish())
+}
+
+/// Every selector name of the graph with the nodes bearing it, in the order the graph keeps
+/// them (the order `find_name` answers in). The graph offers its names only mixed with its
+/// keys, so each candidate is asked back; names are lower-case already.
+fn names_of(graph: &Graph) -> BTreeMap<String, Vec<usize>> {
+    let mut out = BTreeMap::new();
+    for candidate in graph.selector_candidates() {
+        let name = candidate.to_lowercase();
+        if out.contains_key(&name) {
+            continue;
+        }
+        let ids = graph.find_name(&name);
+        if !ids.is_empty() {
+            out.insert(name, ids.iter().map(|id| id.index()).collect());
+        }
+    }
+    out
+}
+
+/// Writes the body while collecting the string table, which goes first.
+#[derive(Default)]
+struct Writer<'a> {
+    body: Vec<u8>,
+    strings: Vec<&'a str>,
+    index: HashMap<&'a str, u32>,
+}
+
+fn varint(buf: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        buf.push((v & 0x7f) as u8 | 0x80);
+        v >>= 7;
+    }
+    buf.push(v as u8);
+}
+
+impl<'a> Writer<'a> {
+    fn len(&mut self, n: usize) {
+        varint(&mut self.body, n as u64);
+    }
+
+    fn byte(&mut self, b: u8) {
+        self.body.push(b);
+    }
+
+    fn str_id(&mut self, s: &'a str) -> Result<u64, EncodeError> {
+        if let Some(&i) = self.index.get(s) {
+            return Ok(u64::from(i));
+        }
+        let i = u32::try_from(self.strings.len()).map_err(|_| EncodeError::TooManyStrings)?;
+        self.strings.push(s);
+        self.index.insert(s, i);
+        Ok(u64::from(i))
+    }
+
+    fn str(&mut self, s: &'a str) -> Result<(), EncodeError> {
+        let i = self.str_id(s)?;
+        varint(&mut self.body, i);
+        Ok(())
+    }
+
+    fn opt_str(&mut self, s: Option<&'a str>) -> Result<(), EncodeError> {
+        let v = match s {
+            Some(s) => self.str_id(s)? + 1,
+            None => 0,
+        };
+        varint(&mut self.body, v);
+        Ok(())
+    }
+
+    fn node(&mut self, node: &'a Node) -> Result<(), EncodeError> {
+        let Node {
+            kind,
+            key,
+            provider,
+            class,
+            label,
+            account,
+            attrs,
+        } = node;
+        self.byte(node_kind_code(*kind));
+        self.str(key)?;
+        self.str(provider)?;
+        self.str(class)?;
+        self.str(label)?;
+        self.opt_str(account.as_deref())?;
+        self.len(attrs.len());
+        for (name, value) in attrs {
+            self.str(name)?;
+            self.str(value)?;
+        }
+        Ok(())
+    }
+
+    fn edge(&mut self, edge: &'a Edge) -> Result<(), EncodeError> {
+        let Edge {
+            kind,
+            reach,
+            evidence,
+        } = edge;
+        self.byte(edge_kind_code(*kind));
+        self.byte(match reach {
+            Reach::Definite => 0,
+            Reach::Conditional => 1,
+        });
+        let Evidence {
+            mechanism,
+            rule,
+            statements,
+            records,
+            undecided,
+            notes,
+            session_max_secs,
+        } = evidence;
+        self.str(mechanism)?;
+        self.opt_str(rule.as_deref())?;
+        self.len(statements.len());
+        for s in statements {
+            let StatementRef {
+                file,
+                pointer,
+                policy,
+                sid,
+                effect,
+            } = s;
+            self.str(file)?;
+            self.str(pointer)?;
+            self.str(policy)?;
+            self.opt_str(sid.as_deref())?;
+            self.str(effect)?;
+        }
+        self.len(records.len());
+        for r in records {
+            let RecordRef {
+                file,
+                pointer,
+                what,
+            } = r;
+            self.str(file)?;
+            self.str(pointer)?;
+            self.str(what)?;
+        }
+        self.len(undecided.len());
+        for u in undecided {
+            let Undecided { key, reason } = u;
+            self.str(key)?;
+            self.str(reason)?;
+        }
+        self.len(notes.len());
+        for n in notes {
+            self.str(n)?;
+        }
+        varint(
+            &mut self.body,
+            session_max_secs.map_or(0, |s| u64::from(s) + 1),
+        );
+        Ok(())
+    }
+
+    fn finish(self) -> Vec<u8> {
+        let table: usize = self.strings.iter().map(|s| s.len() + 2).sum();
+        let mut out = Vec::with_capacity(table + self.body.len() + 8);
+        varint(&mut out, self.strings.len() as u64);
+        for s in &self.strings {
+            varint(&mut out, s.len() as u64);
+            out.extend_from_slice(s.as_bytes());
+        }
+        out.extend_from_slice(&self.body);
+        out
+    }
+}
+
+fn node_kind_code(kind: NodeKind) -> u8 {
+    match kind {
+        NodeKind::Credential => 0,
+        NodeKind::Principal => 1,
+        NodeKind::Session => 2,
+        NodeKind::Permission => 3,
+        NodeKind::Resource => 4,
+        NodeKind::AccountControl => 5,
+    }
+}
+
+fn node_kind(code: u8) -> Result<NodeKind, DecodeError> {
+    Ok(match code {
+        0 => NodeKind::Credential,
+        1 => NodeKind::Principal,
+        2 => NodeKind::Session,
+        3 => NodeKind::Permission,
+        4 => NodeKind::Resource,
+        5 => NodeKind::AccountControl,
+        _ => return corrupt(format!("unknown node kind {code}")),
+    })
+}
+
+fn edge_kind_code(kind: EdgeKind) -> u8 {
+    match kind {
+        EdgeKind::AuthenticatesAs => 0,
+        EdgeKind::MemberOf => 1,
+        EdgeKind::Assumes => 2,
+        EdgeKind::Mints => 3,
+        EdgeKind::ActsAs => 4,
+        EdgeKind::ExchangedFor => 5,
+        EdgeKind::Granted => 6,
+        EdgeKind::Administers => 7,
+        EdgeKind::Controls => 8,
+        EdgeKind::CreatesCredentialFor => 9,
+        EdgeKind::EscalatesTo => 10,
+        EdgeKind::Stores => 11,
+        EdgeKind::Accesses => 12,
+    }
+}
+
+fn edge_kind(code: u8) -> Result<EdgeKind, DecodeError> {
+    Ok(match code {
+        0 => EdgeKind::AuthenticatesAs,
+        1 => EdgeKind::MemberOf,
+        2 => EdgeKind::Assumes,
+        3 => EdgeKind::Mints,
+        4 => EdgeKind::ActsAs,
+        5 => EdgeKind::ExchangedFor,
+        6 => EdgeKind::Granted,
+        7 => EdgeKind::Administers,
+        8 => EdgeKind::Controls,
+        9 => EdgeKind::CreatesCredentialFor,
+        10 => EdgeKind::EscalatesTo,
+        11 => EdgeKind::Stores,
+        12 => EdgeKind::Accesses,
+        _ => return corrupt(format!("unknown edge kind {code}")),
+    })
+}
+
+/// Strings the graph types hold as `&'static str` (provider, class, attribute names, statement
+/// effects). The lowering writes them as literals; a decoded index can only hand out leaked
+/// copies. They are few and the same in every index, so each distinct one is leaked once per
+/// process, and a payload that would need more than [`STATIC_LIMIT`] is refused.
+static STATICS: Mutex<BTreeSet<&'static str>> = Mutex::new(BTreeSet::new());
+const STATIC_LIMIT: usize = 4096;
+
+fn intern(s: &str) -> Result<&'static str, DecodeError> {
+    let mut set = STATICS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(&found) = set.get(s) {
+        return Ok(found);
+    }
+    if set.len() >= STATIC_LIMIT {
+        return corrupt("too many distinct provider, class, attribute or effect names");
+    }
+    let leaked: &'static str = Box::leak(s.to_owned().into_boxed_str());
+    set.insert(leaked);
+    Ok(leaked)
+}
+
+struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    strings: Vec<&'a str>,
+    statics: Vec<Option<&'static str>>,
+}
+
+impl<'a> Reader<'a> {
+    fn remaining(&self) -> usize {
+        self.buf.len() - self.pos
+    }
+
+    fn byte(&mut self) -> Result<u8, DecodeError> {
+        match self.buf.get(self.pos) {
+            Some(&b) => {
+                self.pos += 1;
+                Ok(b)
+            }
+            None => corrupt("payload ends early"),
+        }
+    }
+
+    fn varint(&mut self) -> Result<u64, DecodeError> {
+        let mut v: u64 = 0;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            let bits = u64::from(b & 0x7f);
+            if shift == 63 && bits > 1 {
+                return corrupt("integer overflows");
+            }
+            v |= bits << shift;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        corrupt("integer overflows")
+    }
+
+    fn usize(&mut self) -> Result<usize, DecodeError> {
+        usize::try_from(self.varint()?).or_else(|_| corrupt("integer overflows"))
+    }
+
+    /// A count of items taking at least `min_bytes` each: more than the rest of the payload
+    /// could hold is corrupt (and would otherwise allocate without bound).
+    fn count(&mut self, min_bytes: usize) -> Result<usize, DecodeError> {
+        let n = self.usize()?;
+        if n.saturating_mul(min_bytes.max(1)) > self.remaining() {
+            return corrupt("a count exceeds the payload");
+        }
+        Ok(n)
+    }
+
+    fn read_table(&mut self) -> Result<(), DecodeError> {
+        let n = self.count(1)?;
+        let mut strings = Vec::with_capacity(n);
+        for _ in 0..n {
+            let len = self.usize()?;
+            let end = self
+                .pos
+                .checked_add(len)
+                .filter(|&end| end <= self.buf.len());
+            let Some(end) = end else {
+                return corrupt("a string runs past the payload");
+            };
+            let s = std::str::from_utf8(&self.buf[self.pos..end])
+                .or_else(|_| corrupt("a string is not UTF-8"))?;
+            strings.push(s);
+            self.pos = end;
+        }
+        self.statics = vec![None; strings.len()];
+        self.strings = strings;
+        Ok(())
+    }
+
+    fn str_ref(&mut self) -> Result<&'a str, DecodeError> {
+        let i = self.usize()?;
+        match self.strings.get(i) {
+            Some(s) => Ok(s),
+            None => corrupt(format!("string {i} is not in the table")),
+        }
+    }
+
+    fn string(&mut self) -> Result<String, DecodeError> {
+        Ok(self.str_ref()?.to_owned())
+    }
+
+    fn opt_string(&mut self) -> Result<Option<String>, DecodeError> {
+        match self.usize()? {
+            0 => Ok(None),
+            i => match self.strings.get(i - 1) {
+                Some(s) => Ok(Some((*s).to_owned())),
+                None => corrupt(format!("string {} is not in the table", i - 1)),
+            },
+        }
+    }
+
+    fn static_str(&mut self) -> Result<&'static str, DecodeError> {
+        let i = self.usize()?;
+        let Some(s) = self.strings.get(i) else {
+            return corrupt(format!("string {i} is not in the table"));
+        };
+        if let Some(Some(found)) = self.statics.get(i) {
+            return Ok(found);
+        }
+        let found = intern(s)?;
+        self.statics[i] = Some(found);
+        Ok(found)
+    }
+
+    fn node(&mut self) -> Result<Node, DecodeError> {
+        let kind = node_kind(self.byte()?)?;
+        let key = self.string()?;
+        let provider = self.static_str()?;
+        let class = self.static_str()?;
+        let label = self.string()?;
+        let account = self.opt_string()?;
+        let mut attrs = BTreeMap::new();
+        for _ in 0..self.count(2)? {
+            let name = self.static_str()?;
+            let value = self.string()?;
+            attrs.insert(name, value);
+        }
+        Ok(Node {
+            kind,
+            key,
+            provider,
+            class,
+            label,
+            account,
+            attrs,
+        })
+    }
+
+    fn edge(&mut self) -> Result<Edge, DecodeError> {
+        let kind = edge_kind(self.byte()?)?;
+        let reach = match self.byte()? {
+            0 => Reach::Definite,
+            1 => Reach::Conditional,
+            other => return corrupt(format!("unknown reach {other}")),
+        };
+        let mechanism = self.string()?;
+        let rule = self.opt_string()?;
+        let mut statements = Vec::new();
+        for _ in 0..self.count(5)? {
+            statements.push(StatementRef {
+                file: self.string()?,
+                pointer: self.string()?,
+                policy: self.string()?,
+                sid: self.opt_string()?,
+                effect: self.static_str()?,
+            });
+        }
+        let mut records = Vec::new();
+        for _ in 0..self.count(3)? {
+            records.push(RecordRef {
+                file: self.string()?,
+                pointer: self.string()?,
+                what: self.string()?,
+            });
+        }
+        let mut undecided = Vec::new();
+        for _ in 0..self.count(2)? {
+            undecided.push(Undecided {
+                key: self.string()?,
+                reason: self.string()?,
+            });
+        }
+        let mut notes = Vec::new();
+        for _ in 0..self.count(1)? {
+            notes.push(self.string()?);
+        }
+        let session_max_secs = match self.varint()? {
+            0 => None,
+            v => Some(u32::try_from(v - 1).or_else(|_| corrupt("session limit overflows"))?),
+        };
+        Ok(Edge {
+            kind,
+            reach,
+            evidence: Evidence {
+                mechanism,
+                rule,
+                statements,
+                records,
+                undecided,
+                notes,
+                session_max_secs,
+            },
+        })
+    }
+}
+
+pub fn decode(payload: &[u8]) -> Result<Analysis, DecodeError> {
+    let mut r = Reader {
+        buf: payload,
+        pos: 0,
+        strings: Vec::new(),
+        statics: Vec::new(),
+    };
+    r.read_table()?;
+
+    let n = r.count(7)?;
+    let mut nodes = Vec::with_capacity(n);
+    for _ in 0..n {
+        nodes.push(r.node()?);
+    }
+
+    let n = r.count(12)?;
+    let mut edges = Vec::with_capacity(n);
+    for _ in 0..n {
+        let from = r.usize()?;
+        let to = r.usize()?;
+        if from >= nodes.len() || to >= nodes.len() {
+            return corrupt("an edge names a node that does not exist");
+        }
+        edges.push((from, to, r.edge()?));
+    }
+
+    let n = r.count(2)?;
+    let mut names: Vec<(&str, Vec<usize>)> = Vec::with_capacity(n);
+    for _ in 0..n {
+        let name = r.str_ref()?;
+        let k = r.count(1)?;
+        let mut ids = Vec::with_capacity(k);
+        for _ in 0..k {
+            let id = r.usize()?;
+            if id >= nodes.len() {
+                return corrupt("a name refers to a node that does not exist");
+            }
+            ids.push(id);
+        }
+        names.push((name, ids));
+    }
+
+    let n = r.count(3)?;
+    let mut missing = Vec::with_capacity(n);
+    for _ in 0..n {
+        missing.push(MissingSource::new(r.string()?, r.string()?, r.string()?));
+    }
+    if r.remaining() != 0 {
+        return corrupt("bytes after the end of the payload");
+    }
+
+    let graph = rebuild(nodes, edges, &names)?;
+    Ok(Analysis { graph, missing })
+}
+
+/// Adds the nodes, names and edges back in the order that gives every node, every edge and
+/// every name's list of nodes the id and order they had.
+///
+/// `add_node` files a node under its lower-cased label at once; other names come from
+/// `add_alias`, which the lowering may have called before a later node with that label was
+/// added. So before each node goes in, the names its label starts are brought up to the
+/// node's place in their list, and the rest of every list is added at the end.
+fn rebuild(
+    nodes: Vec<Node>,
+    edges: Vec<(usize, usize, Edge)>,
+    names: &[(&str, Vec<usize>)],
+) -> Result<Graph, DecodeError> {
+    let mut graph = Graph::new();
+    let mut ids: Vec<NodeId> = Vec::with_capacity(nodes.len());
+    let mut cursor: HashMap<&str, (usize, &[usize])> = names
+        .iter()
+        .map(|(name, list)| (*name, (0, list.as_slice())))
+        .collect();
+    for (i, node) in nodes.into_iter().enumerate() {
+        let label = node.label.to_lowercase();
+        if let Some((at, list)) = cursor.get_mut(label.as_str()) {
+            while *at < list.len() && list[*at] != i {
+                alias(&mut graph, &ids, list[*at], &label)?;
+                *at += 1;
+            }
+            if *at == list.len() {
+                return corrupt("a node is missing from the list of its label");
+            }
+            *at += 1;
+        } else {
+            return corrupt("a node's label is not among the names");
+        }
+        let id = graph.add_node(node);
+        if id.index() != i {
+            return corrupt("node ids do not come back as they were (a repeated key?)");
+        }
+        ids.push(id);
+    }
+    for (name, list) in names {
+        let at = cursor.get(name).map_or(0, |(at, _)| *at);
+        for &node in &list[at..] {
+            alias(&mut graph, &ids, node, name)?;
+        }
+    }
+    for (i, (from, to, edge)) in edges.into_iter().enumerate() {
+        let id = graph.add_edge(ids[from], ids[to], edge);
+        if id.index() != i {
+            return corrupt("edge ids do not come back as they were");
+        }
+    }
+    let rebuilt = names_of(&graph);
+    let same = rebuilt.len() == names.len()
+        && names.iter().all(|(name, list)| {
+            rebuilt
+                .get(*name)
+                .is_some_and(|found| found.as_slice() == list.as_slice())
+        });
+    if !same {
+        return corrupt("the rebuilt graph's names differ from the index");
+    }
+    Ok(graph)
+}
+
+fn alias(graph: &mut Graph, ids: &[NodeId], node: usize, name: &str) -> Result<(), DecodeError> {
+    match ids.get(node) {
+        Some(&id) => {
+            graph.add_alias(id, name);
+            Ok(())
+        }
+        None => corrupt("a name is given to a node before the node exists"),
+    }
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+    use crate::rules::RuleSet;
+    use crate::snapshot::Snapshot;
+    use std::path::Path;
+
+    pub(crate) fn assert_same(a: &Analysis, b: &Analysis) {
+        let (ga, gb) = (&a.graph, &b.graph);
+        assert_eq!(ga.node_count(), gb.node_count());
+        assert_eq!(ga.edge_count(), gb.edge_count());
+        for (x, y) in ga.node_ids().zip(gb.node_ids()) {
+            assert_eq!(x, y);
+            assert_eq!(ga.node(x), gb.node(y));
+            assert_eq!(ga.find_key(&ga.node(x).key), Some(x));
+            assert_eq!(gb.find_key(&gb.node(y).key), Some(y));
+            let out_a: Vec<_> = ga.out_edges(x).collect();
+            let out_b: Vec<_> = gb.out_edges(y).collect();
+            assert_eq!(out_a, out_b);
+            for (e, _) in out_a {
+                assert_eq!(ga.edge(e), gb.edge(e));
+                assert_eq!(ga.endpoints(e), gb.endpoints(e));
+            }
+            let in_a: Vec<_> = ga.in_edges(x).collect();
+            let in_b: Vec<_> = gb.in_edges(y).collect();
+            assert_eq!(in_a, in_b);
+        }
+        assert_eq!(names_of(ga), names_of(gb));
+        let mut ca: Vec<_> = ga.selector_candidates().collect();
+        let mut cb: Vec<_> = gb.selector_candidates().collect();
+        ca.sort_unstable();
+        cb.sort_unstable();
+        assert_eq!(ca, cb);
+        assert_eq!(a.missing, b.missing);
+    }
+
+    fn example(name: &str) -> Analysis {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("examples")
+            .join(name);
+        let snapshot = Snapshot::open(&path).unwrap();
+        crate::analysis::build(&snapshot, &RuleSet::builtin().unwrap())
+    }
+
+    #[test]
+    fn examples_round_trip() {
+        for name in ["acme", "acme-org", "iam-vulnerable"] {
+            let built = example(name);
+            assert!(built.graph.edge_count() > 0, "{name}");
+            let bytes = encode(&built).unwrap();
+            let decoded = decode(&bytes).unwrap();
+            assert_same(&built, &decoded);
+            // Deterministic: the same graph gives the same bytes.
+            assert_eq!(encode(&decoded).unwrap(), bytes, "{name}");
+        }
+    }
+
+    fn node(key: &str, label: &str) -> Node {
+        Node::new(NodeKind::Principal, "test", "user", key, label)
+            .with_attr("user_id", "AIDAEXAMPLE")
+            .in_account("111122223333")
+    }
+
+    #[test]
+    fn name_order_survives_aliases_added_before_a_later_label() {
+        let mut g = Graph::new();
+        let a = g.add_node(node("k1", "user/a"));
+        g.add_alias(a, "deploy");
+        let b = g.add_node(node("k2", "deploy"));
+        g.add_alias(b, "user/a");
+        let c = g.add_node(node("k3", "c"));
+        g.add_alias(c, "deploy");
+        let mut evidence = Evidence::new("test");
+        evidence.rule = Some("r".into());
+        evidence.session_max_secs = Some(3600);
+        evidence.undecided.push(Undecided {
+            key: "aws:SourceIp".into(),
+            reason: "unknown".into(),
+        });
+        evidence.statements.push(StatementRef {
+            file: "f".into(),
+            pointer: "/0".into(),
+            policy: "p".into(),
+            sid: None,
+            effect: "allow",
+        });
+        g.add_edge(a, b, Edge::new(EdgeKind::Assumes, evidence));
+        g.add_edge(b, c, Edge::new(EdgeKind::EscalatesTo, Evidence::new("x")));
+        let analysis = Analysis {
+            graph: g,
+            missing: vec![MissingSource::new("s", "r", "h")],
+        };
+        let decoded = decode(&encode(&analysis).unwrap()).unwrap();
+        assert_same(&analysis, &decoded);
+        assert_eq!(decoded.graph.find_name("deploy"), &[a, b, c]);
+        assert_eq!(decoded.graph.find_name("user/a"), &[a, b]);
+    }
+
+    #[test]
+    fn every_kind_round_trips() {
+        for code in 0..=u8::MAX {
+            if let Ok(kind) = node_kind(code) {
+                assert_eq!(node_kind_code(kind), code);
+            }
+            if let Ok(kind) = edge_kind(code) {
+                assert_eq!(edge_kind_code(kind), code);
+            }
+        }
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        let bytes = encode(&example("acme")).unwrap();
+        // Every truncation, and a flipped byte at many places: decoding never panics, and a
+        // payload that decodes is the whole payload.
+        for end in (0..bytes.len()).step_by(7) {
+            assert!(decode(&bytes[..end]).is_err(), "truncated at {end}");
+        }
+        for at in (0..bytes.len()).step_by(13) {
+            let mut flipped = bytes.clone();
+            flipped[at] ^= 0x5a;
+            let _ = decode(&flipped);
+        }
+        assert!(decode(&[0xff; 16]).is_err());
+        assert!(decode(&[]).is_err());
+    }
+
+    #[test]
+    fn a_graph_with_holes_is_refused() {
+        let mut g = Graph::new();
+        let a = g.add_node(node("k1", "a"));
+        let b = g.add_node(node("k2", "b"));
+        g.remove_node(a);
+        let _ = b;
+        let analysis = Analysis {
+            graph: g,
+            missing: Vec::new(),
+        };
+        assert!(matches!(encode(&analysis), Err(EncodeError::NotDense)));
+    }
+}
