@@ -62,10 +62,10 @@ pub fn run(
     let start = select_in(&analysis.graph, &snapshot, from)?;
     let reach = radius(&analysis.graph, start);
     let summary = RadiusSummary::new(&analysis.graph, &reach, &analysis.missing);
-    let text = match args.format {
-        Format::Table => report::table::render_radius(&summary),
-        Format::Json => report::json::render_radius(&summary)?,
-    };
-    out.write_all(text.as_bytes())?;
+    match args.format {
+        Format::Table => out.write_all(report::table::render_radius(&summary).as_bytes())?,
+        // Streamed: the report of a wide key runs to a hundred megabytes.
+        Format::Json => report::json::write_radius(&summary, out)?,
+    }
     Ok(())
 }

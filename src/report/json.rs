@@ -4,17 +4,20 @@
 use super::summary::RadiusSummary;
 use crate::graph::{EdgeId, Graph, NodeId, RecordRef, StatementRef, Undecided};
 use serde::Serialize;
+use std::io::Write;
 
 pub const RADIUS_SCHEMA: &str = "blastmap.radius.v1";
 
+/// A radius report. `nodes` is a list of [`ReachedNode`]s: a `Vec` of them, or
+/// [`StreamedNodes`] that makes each one only as it is written.
 #[derive(Serialize)]
-pub struct RadiusDoc<'a> {
+pub struct RadiusDoc<'a, Nodes = Vec<ReachedNode<'a>>> {
     pub schema: &'static str,
     pub from: NodeRef<'a>,
     pub admin: &'static str,
     pub admin_accounts: Vec<AdminAccount<'a>>,
     pub counts: CountsDoc,
-    pub nodes: Vec<ReachedNode<'a>>,
+    pub nodes: Nodes,
     pub missing_sources: Vec<&'a str>,
     pub missing_source_details: Vec<MissingDoc<'a>>,
 }
@@ -109,6 +112,55 @@ pub(crate) fn step(graph: &Graph, edge: EdgeId) -> PathStep<'_> {
 }
 
 pub fn radius_doc<'a>(summary: &'a RadiusSummary<'a>) -> RadiusDoc<'a> {
+    let nodes = summary
+        .radius
+        .reached
+        .iter()
+        .map(|r| reached_node(summary.graph, r))
+        .collect();
+    radius_doc_with(summary, nodes)
+}
+
+/// The reached nodes of a radius as a JSON list, each turned into a [`ReachedNode`] only as
+/// it is written: a radius of a wide key is a document of a hundred megabytes, and this way
+/// no more than one of its nodes is held at a time.
+pub struct StreamedNodes<'a> {
+    summary: &'a RadiusSummary<'a>,
+}
+
+impl Serialize for StreamedNodes<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let graph = self.summary.graph;
+        serializer.collect_seq(
+            self.summary
+                .radius
+                .reached
+                .iter()
+                .map(|r| reached_node(graph, r)),
+        )
+    }
+}
+
+fn reached_node<'a>(graph: &'a Graph, r: &'a crate::query::Reached) -> ReachedNode<'a> {
+    ReachedNode {
+        node: node_ref(graph, r.node),
+        reach: r.reach.as_str(),
+        hops: r.path.len(),
+        attrs: graph
+            .node(r.node)
+            .attrs
+            .iter()
+            .map(|(k, v)| (*k, v.as_str()))
+            .collect(),
+        path: r.path.iter().map(|&e| step(graph, e)).collect(),
+    }
+}
+
+/// Everything of a radius report but its nodes, which are `nodes`.
+fn radius_doc_with<'a, Nodes>(
+    summary: &'a RadiusSummary<'a>,
+    nodes: Nodes,
+) -> RadiusDoc<'a, Nodes> {
     let graph = summary.graph;
     let counts = summary.counts();
     RadiusDoc {
@@ -130,23 +182,7 @@ pub fn radius_doc<'a>(summary: &'a RadiusSummary<'a>) -> RadiusDoc<'a> {
             resources: counts.resources,
             credentials: counts.credentials,
         },
-        nodes: summary
-            .radius
-            .reached
-            .iter()
-            .map(|r| ReachedNode {
-                node: node_ref(graph, r.node),
-                reach: r.reach.as_str(),
-                hops: r.path.len(),
-                attrs: graph
-                    .node(r.node)
-                    .attrs
-                    .iter()
-                    .map(|(k, v)| (*k, v.as_str()))
-                    .collect(),
-                path: r.path.iter().map(|&e| step(graph, e)).collect(),
-            })
-            .collect(),
+        nodes,
         missing_sources: summary.missing.iter().map(|m| m.source.as_str()).collect(),
         missing_source_details: summary
             .missing
@@ -160,10 +196,28 @@ pub fn radius_doc<'a>(summary: &'a RadiusSummary<'a>) -> RadiusDoc<'a> {
     }
 }
 
+/// Writes the radius report to `out` as it is encoded, through a buffer of its own, without
+/// holding the document in memory. An encoding error (none is possible for these types) is
+/// reported as [`std::io::ErrorKind::InvalidData`].
+pub fn write_radius(summary: &RadiusSummary, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
+    let doc = radius_doc_with(summary, StreamedNodes { summary });
+    serde_json::to_writer_pretty(&mut out, &doc).map_err(|e| {
+        if e.is_io() {
+            std::io::Error::from(e)
+        } else {
+            std::io::Error::new(std::io::ErrorKind::InvalidData, e)
+        }
+    })?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
+/// The radius report as one string; [`write_radius`] writes it without holding it.
 pub fn render_radius(summary: &RadiusSummary) -> Result<String, serde_json::Error> {
-    let mut out = serde_json::to_string_pretty(&radius_doc(summary))?;
-    out.push('\n');
-    Ok(out)
+    let mut out = Vec::new();
+    write_radius(summary, &mut out).map_err(serde_json::Error::io)?;
+    String::from_utf8(out).map_err(serde::ser::Error::custom)
 }
 
 pub const CAN_SCHEMA: &str = "blastmap.can.v1";
