@@ -127,6 +127,8 @@ pub struct Authorizer<'a> {
     /// request.
     scp_levels: HashMap<&'a str, Levels<'a>>,
     rcp_levels: HashMap<&'a str, Levels<'a>>,
+    /// `aws:ResourceOrgPaths` of every member, walked once for the same reason.
+    org_paths: HashMap<&'a str, String>,
 }
 
 /// The control-policy levels from the root down to an account: each target with its policies.
@@ -168,6 +170,13 @@ impl<'a> Authorizer<'a> {
             by_arn,
             scp_levels: all_levels(organization, ControlKind::Scp),
             rcp_levels: all_levels(organization, ControlKind::Rcp),
+            org_paths: organization
+                .map(|org| {
+                    org.members()
+                        .filter_map(|account| Some((account, org.path_of(account)?)))
+                        .collect()
+                })
+                .unwrap_or_default(),
         }
     }
 
@@ -328,7 +337,11 @@ impl<'a> Authorizer<'a> {
                 if let Some(id) = &org.id {
                     context.set_for_request("aws:ResourceOrgID", id.clone());
                 }
-                if let Some(path) = org.path_of(&owner) {
+                let path = match self.org_paths.get(owner.as_str()) {
+                    Some(path) => Some(path.clone()),
+                    None => org.path_of(&owner),
+                };
+                if let Some(path) = path {
                     context.set_for_request("aws:ResourceOrgPaths", path);
                 }
             }
