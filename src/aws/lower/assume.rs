@@ -108,22 +108,12 @@ impl<'a> RoleSessions<'a> {
     /// names the caller itself (or everyone) rather than only its account.
     fn candidates(&self, principal: &Principal) -> Vec<(usize, bool)> {
         let caller = &principal.caller;
-        let mut named = vec![caller.arn.to_lowercase()];
-        if let Some(id) = &caller.unique_id {
-            named.push(id.to_lowercase());
-        }
-        if let Some(role_arn) = &caller.role_session_of {
-            if let Some(name) = role_arn.rsplit('/').next() {
-                named.push(
-                    format!("arn:aws:sts::{}:assumed-role/{}/", caller.account, name)
-                        .to_lowercase(),
-                );
-            }
-        }
-        let account = [
-            caller.account.clone(),
-            format!("arn:aws:iam::{}:root", caller.account),
-        ];
+        let (named, account) = caller_names(
+            &caller.arn,
+            &caller.account,
+            caller.unique_id.as_deref(),
+            caller.role_session_of.as_deref(),
+        );
         let mut out: BTreeMap<usize, bool> = self.open.iter().map(|&i| (i, true)).collect();
         for name in &named {
             for &index in self.by_name.get(name).into_iter().flatten() {
@@ -137,6 +127,65 @@ impl<'a> RoleSessions<'a> {
         }
         out.into_iter().collect()
     }
+
+    /// What the trusts of the roles `arns` name: a principal none of whose names is in it
+    /// cannot assume them, before or after a change to those trusts.
+    pub fn trusted_by(&self, arns: &HashSet<String>) -> TrustedNames {
+        let wanted: HashSet<usize> = self
+            .roles
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, role, _))| arns.contains(&role.arn))
+            .map(|(i, _)| i)
+            .collect();
+        TrustedNames {
+            everyone: self.open.iter().any(|i| wanted.contains(i)),
+            names: self
+                .by_name
+                .iter()
+                .filter(|(_, roles)| roles.iter().any(|i| wanted.contains(i)))
+                .map(|(name, _)| name.clone())
+                .collect(),
+        }
+    }
+}
+
+/// Names some trusts give to principals (lower-cased, as indexed), or everyone.
+pub struct TrustedNames {
+    everyone: bool,
+    names: HashSet<String>,
+}
+
+impl TrustedNames {
+    /// Whether the trusts may name the user or role `arn` (`role` set for a role).
+    pub fn may_name(&self, arn: &str, account: &str, unique_id: &str, role: bool) -> bool {
+        if self.everyone {
+            return true;
+        }
+        let (named, account) = caller_names(arn, account, Some(unique_id), role.then_some(arn));
+        named.iter().chain(&account).any(|n| self.names.contains(n))
+    }
+}
+
+/// How trusts may name a caller: by itself (ARN, unique id, its role's sessions) and by its
+/// account (id, root ARN), lower-cased as [`index_key`] stores them.
+fn caller_names(
+    arn: &str,
+    account: &str,
+    unique_id: Option<&str>,
+    role_session_of: Option<&str>,
+) -> (Vec<String>, [String; 2]) {
+    let mut named = vec![arn.to_lowercase()];
+    if let Some(id) = unique_id {
+        named.push(id.to_lowercase());
+    }
+    if let Some(name) = role_session_of.and_then(|r| r.rsplit('/').next()) {
+        named.push(format!("arn:aws:sts::{account}:assumed-role/{name}/").to_lowercase());
+    }
+    (
+        named,
+        [account.to_string(), format!("arn:aws:iam::{account}:root")],
+    )
 }
 
 /// The role ARN patterns on which a principal's identity policies may allow `sts:AssumeRole`.

@@ -94,13 +94,19 @@ impl<'a> Escalation<'a> {
             return;
         }
         for rule in self.rules {
+            let mut aims = aims(rule, actor);
+            if let Some(only) = only {
+                // Decided again for a few targets (what-if): most rules aim at none of them,
+                // and that is cheaper to see than whether the actor may use them at all.
+                aims.retain(|aim| only.contains(aim.arn(actor)));
+                if aims.is_empty() {
+                    continue;
+                }
+            }
             if !self.may_apply(rule, actor) {
                 continue;
             }
-            for aim in aims(rule, actor) {
-                if only.is_some_and(|o| !o.contains(aim.arn(actor))) {
-                    continue;
-                }
+            for aim in aims {
                 let Some(mut decision) = self.decide(rule, actor, &aim) else {
                     continue;
                 };

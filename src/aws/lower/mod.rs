@@ -235,6 +235,21 @@ pub fn relower(
 ) {
     let authz = Authorizer::new(accounts, organization).quiet();
     let book = PolicyBook::new(accounts);
+    let roles = assume::RoleSessions::create(accounts, graph);
+    // Only principals the change can touch: those it changed; for a changed trust, those it
+    // may name, and those of the role's own account (techniques act within their account).
+    let trusted = roles.trusted_by(&scope.targets);
+    let target_accounts: HashSet<&str> = scope
+        .targets
+        .iter()
+        .filter_map(|arn| arn.split(':').nth(4))
+        .collect();
+    let touched = |account: &Account, arn: &str, id: &str, role: bool| {
+        scope.principals.contains(arn)
+            || (!scope.targets.is_empty()
+                && (target_accounts.contains(account.id.as_str())
+                    || trusted.may_name(arn, &account.id, id, role)))
+    };
     let mut principals = Vec::new();
     let mut controls = HashMap::new();
     for account in accounts {
@@ -242,6 +257,9 @@ pub fn relower(
             controls.insert(account.id.as_str(), control);
         }
         for user in &account.users {
+            if !touched(account, &user.arn, &user.id, false) {
+                continue;
+            }
             if let Some(node) = graph.find_key(&user.arn) {
                 let mut p = Principal::user(account, user, &book);
                 p.with_organization(organization);
@@ -249,6 +267,9 @@ pub fn relower(
             }
         }
         for role in &account.roles {
+            if !touched(account, &role.arn, &role.id, true) {
+                continue;
+            }
             if let Some(node) = graph.find_key(&role.arn) {
                 let mut p = Principal::role(account, role, &book);
                 p.with_organization(organization);
@@ -256,7 +277,6 @@ pub fn relower(
             }
         }
     }
-    let roles = assume::RoleSessions::create(accounts, graph);
     let mut missing = Vec::new();
     policy_edges(
         accounts,
