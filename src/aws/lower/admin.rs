@@ -21,7 +21,7 @@ pub fn administers(
     scp_levels: Option<&[(String, Vec<&Policy>)]>,
     node: NodeId,
     control: NodeId,
-    graph: &mut Graph,
+    graph: &mut super::batch::Batch,
 ) {
     if let Some(edge) = admin_edge(principal, scp_levels) {
         graph.add_edge(node, control, edge);

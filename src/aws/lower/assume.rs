@@ -3,6 +3,7 @@
 //! checked only against the roles that could trust it.
 
 use super::PROVIDER;
+use super::batch::Batch;
 use super::decide::{Decision, may_on_pattern};
 use crate::aws::authz::Authorizer;
 use crate::aws::model::{Account, Role};
@@ -256,7 +257,7 @@ pub fn assume_edges(
     roles: &RoleSessions,
     authz: &Authorizer,
     only: Option<&std::collections::HashSet<String>>,
-    graph: &mut Graph,
+    graph: &mut Batch,
 ) {
     let grants = AssumeGrants::of(principal);
     for (index, named) in roles.candidates(principal) {
@@ -358,7 +359,7 @@ fn hours(secs: u32) -> String {
 /// Identity policies that let the principal assume roles the snapshot does not hold (another
 /// account's, or any account's): an edge to a node standing for those roles, conditional on
 /// trust policies the snapshot cannot show.
-fn outside_snapshot(principal: &Principal, node: NodeId, roles: &RoleSessions, graph: &mut Graph) {
+fn outside_snapshot(principal: &Principal, node: NodeId, roles: &RoleSessions, graph: &mut Batch) {
     let mut patterns = BTreeSet::new();
     for policy in &principal.identity {
         if policy.missing_document {

@@ -9,7 +9,7 @@ use crate::aws::organization::Organization;
 use crate::aws::policy::document::{Effect, Principals};
 use crate::aws::policy::{Policy, PolicySource, Tri};
 use crate::aws::principal::{Entity, PolicyBook, Principal};
-use crate::graph::{Edge, EdgeKind, Evidence, Graph, NodeId, StatementRef, Undecided};
+use crate::graph::{Edge, EdgeKind, Evidence, NodeId, StatementRef, Undecided};
 use crate::rules::{Actor, Gives, Rule, Target};
 use std::sync::Arc;
 
@@ -86,7 +86,7 @@ impl<'a> Escalation<'a> {
         control: NodeId,
         scps: Option<&[(String, Vec<&Policy>)]>,
         only: Option<&std::collections::HashSet<String>>,
-        graph: &mut Graph,
+        graph: &mut super::batch::Batch,
     ) {
         // An administrator already reaches every principal of its account through `controls`:
         // listing each technique it could use would add edges, not reach.

@@ -3,6 +3,7 @@
 
 mod admin;
 mod assume;
+mod batch;
 mod decide;
 mod escalation;
 mod permissions;
@@ -15,6 +16,8 @@ use crate::aws::organization::{ControlKind, Organization};
 use crate::aws::principal::{PolicyBook, Principal};
 use crate::graph::{Edge, EdgeKind, Evidence, Graph, Node, NodeId, NodeKind, RecordRef, Undecided};
 use crate::snapshot::MissingSource;
+use batch::{Batch, Decided};
+use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 
 pub const PROVIDER: &str = "aws";
@@ -191,37 +194,57 @@ fn policy_edges(
     };
     // Per principal, its edges in a fixed order (role sessions, permissions, resources,
     // control, techniques): witnesses pick the first of equally short paths.
-    for (principal, node) in principals {
+    let decide = |principal: &Principal, node: NodeId, graph: &Graph| -> Option<Decided> {
         let changed = scope.is_none_or(|s| s.principals.contains(principal.arn()));
         let only = match scope {
             Some(s) if !changed => {
                 if s.targets.is_empty() {
-                    continue;
+                    return None;
                 }
                 Some(&s.targets)
             }
             _ => None,
         };
+        let mut batch = Batch::new(graph);
         let scps = if principal.is_service_linked() {
             None
         } else {
             authz.control_levels(ControlKind::Scp, &principal.account.id)
         };
-        assume::assume_edges(principal, *node, roles, authz, only, graph);
+        assume::assume_edges(principal, node, roles, authz, only, &mut batch);
         let control = controls.get(principal.account.id.as_str()).copied();
         if changed {
-            permissions::granted(principal, scps.as_deref(), *node, graph);
-            let one = [(principal.clone(), *node)];
-            resources::resources(accounts, &kinds, &one, authz, None, graph);
+            permissions::granted(principal, scps.as_deref(), node, &mut batch);
+            let one = [(principal.clone(), node)];
+            resources::resources(accounts, &kinds, &one, authz, None, &mut batch);
             if let Some(control) = control {
-                admin::administers(principal, scps.as_deref(), *node, control, graph);
+                admin::administers(principal, scps.as_deref(), node, control, &mut batch);
             }
         }
         if let Some(control) = control {
-            escalation.apply(principal, *node, control, scps.as_deref(), only, graph);
+            escalation.apply(principal, node, control, scps.as_deref(), only, &mut batch);
+        }
+        Some(batch.into())
+    };
+    // Principals are decided in parallel a chunk at a time against the graph as it stands,
+    // and their edges added in order, so the graph is the same whatever the thread count.
+    for chunk in principals.chunks(PRINCIPALS_PER_CHUNK) {
+        let decided: Vec<Option<Decided>> = {
+            let graph: &Graph = graph;
+            chunk
+                .par_iter()
+                .map(|(principal, node)| decide(principal, *node, graph))
+                .collect()
+        };
+        for batch in decided.into_iter().flatten() {
+            batch.apply(graph);
         }
     }
 }
+
+/// Principals decided between two additions to the graph: enough to keep every thread busy,
+/// few enough that their edges do not pile up in memory.
+const PRINCIPALS_PER_CHUNK: usize = 512;
 
 /// Decides again, into an existing graph, the edges a what-if change touches: the graph must
 /// hold the nodes of a full [`lower`] of the same snapshot, and the edges to replace must

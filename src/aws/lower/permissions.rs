@@ -2,6 +2,7 @@
 //! on resource pattern, with its conditions), after denies and the permission boundary.
 
 use super::PROVIDER;
+use super::batch::{Batch, End};
 use crate::aws::policy::document::{Actions, Clause, Effect, Resources, Statement};
 use crate::aws::policy::eval::{missing_document_hit, statement_ref};
 use crate::aws::policy::shape::{
@@ -10,7 +11,7 @@ use crate::aws::policy::shape::{
 use crate::aws::policy::variables::{Resolved, resolve};
 use crate::aws::policy::{Context, Policy, Tri, condition};
 use crate::aws::principal::Principal;
-use crate::graph::{Edge, EdgeKind, Evidence, Graph, Node, NodeId, NodeKind, Undecided};
+use crate::graph::{Edge, EdgeKind, Evidence, Node, NodeId, NodeKind, Undecided};
 
 /// Adds the principal's permission edges. `scp_levels` are the SCPs from the root down to
 /// its account, when any apply: like the boundary, each level must allow what is granted,
@@ -19,7 +20,7 @@ pub fn granted(
     principal: &Principal,
     scp_levels: Option<&[(String, Vec<&Policy>)]>,
     node: NodeId,
-    graph: &mut Graph,
+    graph: &mut Batch,
 ) {
     let ctx = &principal.context;
     let account = &principal.account.id;
@@ -190,11 +191,11 @@ fn grant_evidence(
 /// NotResource), so reports can ask what it covers without parsing the text. A statement
 /// whose document is missing carries `unknown_document` instead: it may allow anything.
 fn permission_node(
-    graph: &mut Graph,
+    graph: &mut Batch,
     account: &str,
     text: &str,
     statement: Option<(&Statement, &Context)>,
-) -> NodeId {
+) -> End {
     let mut node = Node::new(
         NodeKind::Permission,
         PROVIDER,

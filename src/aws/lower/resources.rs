@@ -2,14 +2,13 @@
 //! on them, decided by the same authorizer as `blastmap can`.
 
 use super::PROVIDER;
+use super::batch::Batch;
 use crate::aws::authz::{Authorizer, Decision};
 use crate::aws::model::Account;
 use crate::aws::policy::document::{Actions, Effect};
 use crate::aws::policy::{Tri, pattern};
 use crate::aws::principal::Principal;
-use crate::graph::{
-    Edge, EdgeKind, Evidence, Graph, Node, NodeId, NodeKind, StatementRef, Undecided,
-};
+use crate::graph::{Edge, EdgeKind, Evidence, Node, NodeId, NodeKind, StatementRef, Undecided};
 use serde::Deserialize;
 
 const BUILTIN: &str = include_str!("../../../policies/aws/resource-access.toml");
@@ -47,7 +46,7 @@ pub fn resources(
     principals: &[(Principal, NodeId)],
     authz: &Authorizer,
     only: Option<&std::collections::HashSet<String>>,
-    graph: &mut Graph,
+    graph: &mut Batch,
 ) {
     for account in accounts {
         let with_policy = account

@@ -1435,3 +1435,35 @@ fn attached_policy_missing_from_the_snapshot_keeps_reach_outside_the_snapshot() 
         "whatever the missing policy allows is kept as conditional: {external:?}"
     );
 }
+
+#[test]
+fn the_graph_is_the_same_whatever_the_number_of_threads() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/iam-vulnerable");
+    let snapshot = crate::snapshot::Snapshot::open(&dir).expect("example snapshot");
+    let rules = crate::rules::RuleSet::builtin().expect("built-in rules");
+    let built_with = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("thread pool");
+        let mut graph = Graph::new();
+        pool.install(|| lower(&snapshot.aws_accounts, None, &rules.rules, &mut graph));
+        // Ids included: witnesses and reports follow the order edges were added in.
+        let nodes: Vec<String> = graph
+            .node_ids()
+            .map(|n| graph.node(n).key.clone())
+            .collect();
+        let edges: Vec<_> = graph
+            .petgraph()
+            .edge_indices()
+            .map(|e| {
+                let (from, to) = graph.petgraph().edge_endpoints(e).expect("edge");
+                (from.index(), to.index(), graph.petgraph()[e].clone())
+            })
+            .collect();
+        (nodes, edges)
+    };
+    let one = built_with(1);
+    assert!(one.1.len() > 1000, "a graph worth comparing");
+    assert!(one == built_with(4), "four threads build another graph");
+}

@@ -34,9 +34,10 @@ pub struct Context {
 
 static ABSENT: KeyState = KeyState::Absent;
 
-/// Resolved policy strings, and the keys each resolution read.
-type Memo =
-    std::rc::Rc<std::cell::RefCell<HashMap<String, (super::variables::Resolved, Vec<String>)>>>;
+/// Resolved policy strings, and the keys each resolution read. Behind a mutex so that
+/// principals can be lowered on several threads; each principal's requests stay on one, so
+/// the lock is never contended.
+type Memo = Arc<std::sync::Mutex<HashMap<String, (super::variables::Resolved, Vec<String>)>>>;
 
 /// FNV-1a: condition keys are short, trusted strings looked up on every clause; SipHash's
 /// protection against crafted keys buys nothing here and costs a tenth of a decision.
@@ -132,7 +133,7 @@ impl Context {
 
     /// A memoised resolution of `text`, unless it used a key this request overrides.
     pub(super) fn memo_get(&self, text: &str) -> Option<super::variables::Resolved> {
-        let memo = self.memo.borrow();
+        let memo = self.memo.lock().ok()?;
         let (resolved, used) = memo.get(text)?;
         let overridden = used
             .iter()
@@ -153,9 +154,10 @@ impl Context {
         {
             return;
         }
-        self.memo
-            .borrow_mut()
-            .insert(text.to_string(), (resolved.clone(), used));
+        // A poisoned memo only loses the shortcut: resolving again gives the same answer.
+        if let Ok(mut memo) = self.memo.lock() {
+            memo.insert(text.to_string(), (resolved.clone(), used));
+        }
     }
 
     /// `None` when nothing is known about the key.

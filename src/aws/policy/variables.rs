@@ -10,7 +10,7 @@ pub enum Resolved {
     /// Every variable resolved. A `*` or `?` produced by `${*}`/`${?}` is meant literally: it
     /// comes out as [`pattern::LITERAL_STAR`] / [`pattern::LITERAL_QUESTION`], which the
     /// matchers compare as the plain characters.
-    Text(std::rc::Rc<str>),
+    Text(std::sync::Arc<str>),
     /// A variable whose value the analyzer does not know.
     Unknown { key: String },
     /// A variable absent from the request and without a default: the element matches nothing.
