@@ -8,6 +8,7 @@
 //! nodes     count, then each in node-id order:
 //!           kind (u8), key str, provider str, class str, label str, account opt str,
 //!           attrs: count, then (name str, value str)
+//! names     count, then each: name str, count, node ids       the graph's selector names
 //! edges     count, then each in edge-id order:
 //!           source node, target node, kind (u8), reach (u8), evidence:
 //!           mechanism str, rule opt str,
@@ -16,7 +17,6 @@
 //!           undecided: count, then (key, reason str),
 //!           notes: count, then str,
 //!           session limit (0 for none, seconds plus one)
-//! names     count, then each: name str, count, node ids       the graph's selector names
 //! missing   count, then each: source, reason, may-hide str
 //! ```
 //!
@@ -64,6 +64,16 @@ pub fn encode(analysis: &Analysis) -> Result<Vec<u8>, EncodeError> {
         w.node(graph.node(id))?;
     }
 
+    let names = names_of(graph);
+    w.len(names.len());
+    for (name, ids) in &names {
+        w.str(name)?;
+        w.len(ids.len());
+        for &id in ids {
+            w.len(id);
+        }
+    }
+
     let pg = graph.petgraph();
     let edges: Vec<_> = pg.edge_indices().collect();
     if edges.iter().enumerate().any(|(i, e)| e.index() != i) {
@@ -75,16 +85,6 @@ pub fn encode(analysis: &Analysis) -> Result<Vec<u8>, EncodeError> {
         w.len(from.index());
         w.len(to.index());
         w.edge(&pg[e])?;
-    }
-
-    let names = names_of(graph);
-    w.len(names.len());
-    for (name, ids) in &names {
-        w.str(name)?;
-        w.len(ids.len());
-        for &id in ids {
-            w.len(id);
-        }
     }
 
     w.len(analysis.missing.len());
@@ -560,17 +560,6 @@ pub fn decode(payload: &[u8]) -> Result<Analysis, DecodeError> {
         nodes.push(r.node()?);
     }
 
-    let n = r.count(12)?;
-    let mut edges = Vec::with_capacity(n);
-    for _ in 0..n {
-        let from = r.usize()?;
-        let to = r.usize()?;
-        if from >= nodes.len() || to >= nodes.len() {
-            return corrupt("an edge names a node that does not exist");
-        }
-        edges.push((from, to, r.edge()?));
-    }
-
     let n = r.count(2)?;
     let mut names: Vec<(&str, Vec<usize>)> = Vec::with_capacity(n);
     for _ in 0..n {
@@ -586,6 +575,21 @@ pub fn decode(payload: &[u8]) -> Result<Analysis, DecodeError> {
         }
         names.push((name, ids));
     }
+    let (mut graph, ids) = rebuild_nodes(nodes, &names)?;
+
+    // Edges go straight into the graph: no second copy of the largest part.
+    let n = r.count(12)?;
+    for i in 0..n {
+        let from = r.usize()?;
+        let to = r.usize()?;
+        let (Some(&from), Some(&to)) = (ids.get(from), ids.get(to)) else {
+            return corrupt("an edge names a node that does not exist");
+        };
+        let id = graph.add_edge(from, to, r.edge()?);
+        if id.index() != i {
+            return corrupt("edge ids do not come back as they were");
+        }
+    }
 
     let n = r.count(3)?;
     let mut missing = Vec::with_capacity(n);
@@ -596,22 +600,30 @@ pub fn decode(payload: &[u8]) -> Result<Analysis, DecodeError> {
         return corrupt("bytes after the end of the payload");
     }
 
-    let graph = rebuild(nodes, edges, &names)?;
+    let rebuilt = names_of(&graph);
+    let same = rebuilt.len() == names.len()
+        && names.iter().all(|(name, list)| {
+            rebuilt
+                .get(*name)
+                .is_some_and(|found| found.as_slice() == list.as_slice())
+        });
+    if !same {
+        return corrupt("the rebuilt graph's names differ from the index");
+    }
     Ok(Analysis { graph, missing })
 }
 
-/// Adds the nodes, names and edges back in the order that gives every node, every edge and
-/// every name's list of nodes the id and order they had.
+/// Adds the nodes and names back in the order that gives every node and every name's list of
+/// nodes the id and order they had.
 ///
 /// `add_node` files a node under its lower-cased label at once; other names come from
 /// `add_alias`, which the lowering may have called before a later node with that label was
 /// added. So before each node goes in, the names its label starts are brought up to the
 /// node's place in their list, and the rest of every list is added at the end.
-fn rebuild(
+fn rebuild_nodes(
     nodes: Vec<Node>,
-    edges: Vec<(usize, usize, Edge)>,
     names: &[(&str, Vec<usize>)],
-) -> Result<Graph, DecodeError> {
+) -> Result<(Graph, Vec<NodeId>), DecodeError> {
     let mut graph = Graph::new();
     let mut ids: Vec<NodeId> = Vec::with_capacity(nodes.len());
     let mut cursor: HashMap<&str, (usize, &[usize])> = names
@@ -644,23 +656,7 @@ fn rebuild(
             alias(&mut graph, &ids, node, name)?;
         }
     }
-    for (i, (from, to, edge)) in edges.into_iter().enumerate() {
-        let id = graph.add_edge(ids[from], ids[to], edge);
-        if id.index() != i {
-            return corrupt("edge ids do not come back as they were");
-        }
-    }
-    let rebuilt = names_of(&graph);
-    let same = rebuilt.len() == names.len()
-        && names.iter().all(|(name, list)| {
-            rebuilt
-                .get(*name)
-                .is_some_and(|found| found.as_slice() == list.as_slice())
-        });
-    if !same {
-        return corrupt("the rebuilt graph's names differ from the index");
-    }
-    Ok(graph)
+    Ok((graph, ids))
 }
 
 fn alias(graph: &mut Graph, ids: &[NodeId], node: usize, name: &str) -> Result<(), DecodeError> {
