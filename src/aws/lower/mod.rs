@@ -15,6 +15,7 @@ use crate::aws::model::Account;
 use crate::aws::organization::{ControlKind, Organization};
 use crate::aws::principal::{PolicyBook, Principal};
 use crate::graph::{Edge, EdgeKind, Evidence, Graph, Node, NodeId, NodeKind, RecordRef, Undecided};
+use crate::progress::Progress;
 use crate::snapshot::MissingSource;
 use batch::{Batch, Decided};
 use rayon::prelude::*;
@@ -228,6 +229,10 @@ fn policy_edges(
     };
     // Principals are decided in parallel a chunk at a time against the graph as it stands,
     // and their edges added in order, so the graph is the same whatever the thread count.
+    let progress = match scope {
+        None => Progress::bar(principals.len() as u64, "building graph"),
+        Some(_) => Progress::hidden(),
+    };
     for chunk in principals.chunks(PRINCIPALS_PER_CHUNK) {
         let decided: Vec<Option<Decided>> = {
             let graph: &Graph = graph;
@@ -239,7 +244,9 @@ fn policy_edges(
         for batch in decided.into_iter().flatten() {
             batch.apply(graph);
         }
+        progress.inc(chunk.len() as u64);
     }
+    progress.finish();
 }
 
 /// Principals decided between two additions to the graph: enough to keep every thread busy,
