@@ -3,10 +3,12 @@
 //! Nothing here knows about AWS, GCP or Azure: nodes carry their provider's native id as an
 //! opaque string, and edges carry the evidence the lowering stage recorded.
 
+pub(crate) mod compact;
 mod edge;
 mod node;
 mod store;
 
+pub use compact::{Compact, Step};
 pub use edge::{Edge, EdgeKind, Evidence, Reach, RecordRef, StatementRef, Undecided};
 pub use node::{Node, NodeKind};
 pub use store::{EdgeId, Graph, Journal, NodeId};

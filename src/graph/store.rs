@@ -1,3 +1,4 @@
+use super::compact::Compact;
 use super::{Edge, Node, NodeKind};
 use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableDiGraph};
 use petgraph::visit::EdgeRef;
@@ -22,11 +23,21 @@ impl NodeId {
     pub fn index(self) -> usize {
         self.0.index()
     }
+
+    /// The node at a dense index of the graph's compact form.
+    pub(crate) fn from_index(index: usize) -> Self {
+        NodeId(NodeIndex::new(index))
+    }
 }
 
 impl EdgeId {
     pub fn index(self) -> usize {
         self.0.index()
+    }
+
+    /// The edge at an index of the graph's compact form.
+    pub(crate) fn from_index(index: usize) -> Self {
+        EdgeId(EdgeIndex::new(index))
     }
 }
 
@@ -43,6 +54,9 @@ pub struct Graph {
     by_key: HashMap<String, NodeId>,
     /// Lower-cased short names (user or role name, label) to every node that bears them.
     by_name: HashMap<String, Vec<NodeId>>,
+    /// The adjacency as compressed rows for queries, built on first use and dropped by every
+    /// change to the nodes, edges or mask.
+    compact: std::sync::OnceLock<Compact>,
 }
 
 impl Graph {
@@ -55,6 +69,7 @@ impl Graph {
         if let Some(&id) = self.by_key.get(&node.key) {
             return id;
         }
+        self.changed();
         let key = node.key.clone();
         let label = node.label.to_lowercase();
         let id = NodeId(self.inner.add_node(node));
@@ -78,26 +93,41 @@ impl Graph {
 
     /// Hides an edge from every query until [`Graph::clear_mask`].
     pub fn mask_edge(&mut self, id: EdgeId) {
+        self.changed();
         self.masked.insert(id);
     }
 
     pub fn clear_mask(&mut self) {
+        self.changed();
         self.masked.clear();
     }
 
-    fn visible(&self, id: EdgeId) -> bool {
+    /// Drops the compact adjacency: the graph no longer matches it.
+    fn changed(&mut self) {
+        self.compact.take();
+    }
+
+    /// The adjacency as compressed rows (masked edges left out), built on first use after a
+    /// change: O(V + E) once, then shared by every query until the graph changes again.
+    pub fn compact(&self) -> &Compact {
+        self.compact.get_or_init(|| Compact::new(self))
+    }
+
+    pub(crate) fn visible(&self, id: EdgeId) -> bool {
         self.masked.is_empty() || !self.masked.contains(&id)
     }
 
     /// Removes an edge, returning its endpoints and payload (to put it back later).
     pub fn remove_edge(&mut self, id: EdgeId) -> Option<(NodeId, NodeId, Edge)> {
         let (a, b) = self.inner.edge_endpoints(id.0)?;
+        self.changed();
         let edge = self.inner.remove_edge(id.0)?;
         Some((NodeId(a), NodeId(b), edge))
     }
 
     /// Removes a node and its edges, and forgets its key and names.
     pub fn remove_node(&mut self, id: NodeId) -> Option<Node> {
+        self.changed();
         let node = self.inner.remove_node(id.0)?;
         self.by_key.remove(&node.key);
         for ids in self.by_name.values_mut() {
@@ -115,6 +145,7 @@ impl Graph {
     }
 
     pub fn add_edge(&mut self, from: NodeId, to: NodeId, edge: Edge) -> EdgeId {
+        self.changed();
         let id = EdgeId(self.inner.add_edge(from.0, to.0, edge));
         if let Some(journal) = &mut self.journal {
             journal.edges.push(id);
@@ -128,6 +159,8 @@ impl Graph {
     }
 
     pub fn node_mut(&mut self, id: NodeId) -> &mut Node {
+        // The caller may change the node's kind, which the compact form records.
+        self.changed();
         &mut self.inner[id.0]
     }
 

@@ -1,6 +1,7 @@
 //! Queries on the cloud-neutral graph: selectors and reachability with witness paths.
 
 mod all;
+mod condense;
 mod radius;
 mod reverse;
 mod select;

@@ -1,3 +1,4 @@
+use super::radius::Tree;
 use crate::graph::{EdgeId, Graph, NodeId, Reach};
 use std::collections::VecDeque;
 
@@ -13,63 +14,28 @@ pub struct Reacher {
 /// [`super::radius`]: two backward breadth-first searches, over definite edges only, then
 /// over all edges. O(V + E).
 pub fn who_reaches(graph: &Graph, target: NodeId) -> Vec<Reacher> {
-    let definite = backward(graph, target, |r| r == Reach::Definite);
-    let any = backward(graph, target, |_| true);
-    let mut out = Vec::new();
-    for &node in &any.order {
-        if node == target {
-            continue;
-        }
-        let (reach, tree) = if definite.next[node.index()].is_some() {
-            (Reach::Definite, &definite)
-        } else {
-            (Reach::Conditional, &any)
-        };
-        out.push(Reacher {
-            node,
-            reach,
-            path: tree.path_from(graph, node),
-        });
-    }
+    let compact = graph.compact();
+    let definite = Tree::backward(compact, target.index(), true);
+    let any = Tree::backward(compact, target.index(), false);
+    let mut out: Vec<Reacher> = any
+        .order
+        .iter()
+        .skip(1)
+        .map(|&node| {
+            let (reach, tree) = if definite.seen(node) {
+                (Reach::Definite, &definite)
+            } else {
+                (Reach::Conditional, &any)
+            };
+            Reacher {
+                node: NodeId::from_index(node as usize),
+                reach,
+                path: tree.path_from(node),
+            }
+        })
+        .collect();
     out.sort_by_key(|r| r.path.len());
     out
-}
-
-struct Tree {
-    /// For every node, the edge that leads one step closer to the target.
-    next: Vec<Option<EdgeId>>,
-    order: Vec<NodeId>,
-}
-
-impl Tree {
-    fn path_from(&self, graph: &Graph, mut node: NodeId) -> Vec<EdgeId> {
-        let mut path = Vec::new();
-        while let Some(edge) = self.next[node.index()] {
-            path.push(edge);
-            node = graph.endpoints(edge).1;
-        }
-        path
-    }
-}
-
-fn backward(graph: &Graph, target: NodeId, follow: impl Fn(Reach) -> bool) -> Tree {
-    let mut next = vec![None; graph.node_bound()];
-    let mut seen = vec![false; graph.node_bound()];
-    let mut order = vec![target];
-    let mut queue = VecDeque::from([target]);
-    seen[target.index()] = true;
-    while let Some(node) = queue.pop_front() {
-        for (edge, source) in graph.in_edges(node) {
-            if seen[source.index()] || !follow(graph.edge(edge).reach) {
-                continue;
-            }
-            seen[source.index()] = true;
-            next[source.index()] = Some(edge);
-            order.push(source);
-            queue.push_back(source);
-        }
-    }
-    Tree { next, order }
 }
 
 /// Up to `max` simple paths from `from` to `to`, shortest first (ties in edge order). A
@@ -88,6 +54,7 @@ pub fn paths(
     for r in who_reaches(graph, to) {
         useful[r.node.index()] = true;
     }
+    let compact = graph.compact();
     let mut found = Vec::new();
     let mut queue: VecDeque<(NodeId, Vec<EdgeId>)> = VecDeque::from([(from, Vec::new())]);
     let mut expansions = 0;
@@ -103,7 +70,8 @@ pub fn paths(
         if expansions > budget {
             break;
         }
-        for (edge, target) in graph.out_edges(node) {
+        for step in compact.out_edges(node) {
+            let (edge, target) = (step.edge, step.node);
             if !useful[target.index()] {
                 continue;
             }
@@ -180,5 +148,81 @@ mod tests {
                 }
             }
         }
+
+        /// The backward search on the compact adjacency answers exactly what a walk of
+        /// petgraph's incoming edges answers: same nodes, reach, witnesses and order.
+        #[test]
+        fn compact_form_equals_the_petgraph_walk(
+            n in 1usize..10,
+            raw in prop::collection::vec((0usize..10, 0usize..10, any::<bool>()), 0..30),
+            masked in prop::collection::vec(0usize..30, 0..4),
+        ) {
+            let mut g = Graph::new();
+            let ids: Vec<NodeId> = (0..n).map(|i| node(&mut g, &i.to_string())).collect();
+            let mut edges = Vec::new();
+            for (s, t, d) in raw.into_iter().filter(|(s, t, _)| *s < n && *t < n) {
+                edges.push(g.add_edge(ids[s], ids[t], edge(d)));
+            }
+            for m in masked {
+                if let Some(&e) = edges.get(m) {
+                    g.mask_edge(e);
+                }
+            }
+            for &t in &ids {
+                prop_assert_eq!(who_reaches(&g, t), who_reaches_by_walk(&g, t));
+            }
+        }
+    }
+
+    /// The backward search as it was written on `Graph::in_edges`: the reference.
+    fn who_reaches_by_walk(graph: &Graph, target: NodeId) -> Vec<Reacher> {
+        let backward = |definite_only: bool| {
+            let mut next: Vec<Option<EdgeId>> = vec![None; graph.node_bound()];
+            let mut seen = vec![false; graph.node_bound()];
+            let mut order = vec![target];
+            let mut queue = VecDeque::from([target]);
+            seen[target.index()] = true;
+            while let Some(node) = queue.pop_front() {
+                for (edge, source) in graph.in_edges(node) {
+                    let definite = graph.edge(edge).reach == Reach::Definite;
+                    if seen[source.index()] || (definite_only && !definite) {
+                        continue;
+                    }
+                    seen[source.index()] = true;
+                    next[source.index()] = Some(edge);
+                    order.push(source);
+                    queue.push_back(source);
+                }
+            }
+            (next, order)
+        };
+        let path_from = |next: &[Option<EdgeId>], mut node: NodeId| {
+            let mut path = Vec::new();
+            while let Some(edge) = next[node.index()] {
+                path.push(edge);
+                node = graph.endpoints(edge).1;
+            }
+            path
+        };
+        let (definite, _) = backward(true);
+        let (any, order) = backward(false);
+        let mut out: Vec<Reacher> = order
+            .into_iter()
+            .filter(|&n| n != target)
+            .map(|node| {
+                let (reach, next) = if definite[node.index()].is_some() {
+                    (Reach::Definite, &definite)
+                } else {
+                    (Reach::Conditional, &any)
+                };
+                Reacher {
+                    node,
+                    reach,
+                    path: path_from(next, node),
+                }
+            })
+            .collect();
+        out.sort_by_key(|r| r.path.len());
+        out
     }
 }

@@ -24,10 +24,12 @@ pub struct Counts {
 
 impl<'a> RadiusSummary<'a> {
     pub fn new(graph: &'a Graph, radius: &'a Radius, missing: &'a [MissingSource]) -> Self {
+        // Kinds from the compact adjacency: one byte per node instead of a node record each.
+        let compact = graph.compact();
         let admin = radius
             .reached
             .iter()
-            .filter(|r| graph.node(r.node).kind == NodeKind::AccountControl)
+            .filter(|r| compact.kind(r.node) == Some(NodeKind::AccountControl))
             .map(|r| (r.node, r.reach))
             .collect();
         RadiusSummary {
@@ -44,15 +46,16 @@ impl<'a> RadiusSummary<'a> {
     }
 
     pub fn counts(&self) -> Counts {
+        let compact = self.graph.compact();
         let mut c = Counts::default();
         for r in &self.radius.reached {
-            match self.graph.node(r.node).kind {
-                NodeKind::Principal => c.principals += 1,
-                NodeKind::Session => c.sessions += 1,
-                NodeKind::Permission => c.permissions += 1,
-                NodeKind::Resource => c.resources += 1,
-                NodeKind::Credential => c.credentials += 1,
-                NodeKind::AccountControl => {}
+            match compact.kind(r.node) {
+                Some(NodeKind::Principal) => c.principals += 1,
+                Some(NodeKind::Session) => c.sessions += 1,
+                Some(NodeKind::Permission) => c.permissions += 1,
+                Some(NodeKind::Resource) => c.resources += 1,
+                Some(NodeKind::Credential) => c.credentials += 1,
+                Some(NodeKind::AccountControl) | None => {}
             }
         }
         c
