@@ -1,5 +1,6 @@
-//! Queries on a built graph of a generated account: one radius, every start summarised,
-//! one what-if. Run with `cargo bench --bench queries`.
+//! Queries on a built graph of a generated account: the compact adjacency queries build once
+//! per graph, one radius, every start summarised, one what-if. Run with
+//! `cargo bench --bench queries`.
 
 mod support;
 
@@ -19,6 +20,13 @@ fn built(size: usize) -> (Vec<blastmap::aws::model::Account>, Graph, RuleSet) {
     let mut graph = Graph::new();
     blastmap::aws::lower::lower(&accounts, None, &rules.rules, &mut graph);
     (accounts, graph, rules)
+}
+
+/// What the first query on a graph pays once: its compact adjacency.
+#[divan::bench(args = [600])]
+fn compact_adjacency(bencher: divan::Bencher, size: usize) {
+    let (_, graph, _) = built(size);
+    bencher.bench_local(|| divan::black_box(blastmap::graph::Compact::new(&graph).edge_count()));
 }
 
 #[divan::bench(args = [600])]
