@@ -121,6 +121,9 @@ pub struct Authorizer<'a> {
     /// Whether decisions list their steps (for `can`); the graph build needs none.
     explain: bool,
     accounts: &'a [Account],
+    /// Accounts by id and roles by ARN: every role assumption looks up its trust.
+    account_by_id: HashMap<&'a str, &'a Account>,
+    role_by_arn: HashMap<&'a str, &'a Role>,
     organization: Option<&'a Organization>,
     by_arn: HashMap<&'a str, (&'a Account, &'a Policy)>,
     /// The SCP and RCP levels of every member, walked once: a build asks for them on every
@@ -166,6 +169,14 @@ impl<'a> Authorizer<'a> {
         Authorizer {
             explain: true,
             accounts,
+            account_by_id: accounts.iter().rev().map(|a| (a.id.as_str(), a)).collect(),
+            // The first of equal ARNs wins, as a scan in snapshot order would find.
+            role_by_arn: accounts
+                .iter()
+                .flat_map(|a| &a.roles)
+                .rev()
+                .map(|r| (r.arn.as_str(), r))
+                .collect(),
             organization,
             by_arn,
             scp_levels: all_levels(organization, ControlKind::Scp),
@@ -213,10 +224,7 @@ impl<'a> Authorizer<'a> {
     }
 
     fn role(&self, arn: &str) -> Option<&'a Role> {
-        self.accounts
-            .iter()
-            .flat_map(|a| &a.roles)
-            .find(|r| r.arn == arn)
+        self.role_by_arn.get(arn).copied()
     }
 
     fn resource_policy(&self, action: &str, resource: &str, owner: &str) -> ResourcePolicy<'a> {
@@ -226,7 +234,7 @@ impl<'a> Authorizer<'a> {
                     Some(trust) => ResourcePolicy::Found(trust),
                     None => ResourcePolicy::None,
                 },
-                None if self.accounts.iter().any(|a| a.id == owner) => ResourcePolicy::None,
+                None if self.account_by_id.contains_key(owner) => ResourcePolicy::None,
                 None => ResourcePolicy::Unknown(format!(
                     "the trust policy of `{resource}` is not in the snapshot (account {owner})"
                 )),
@@ -239,7 +247,7 @@ impl<'a> Authorizer<'a> {
         if !RESOURCE_POLICY_SERVICES.contains(&service) || resource == "*" {
             return ResourcePolicy::None;
         }
-        match self.accounts.iter().find(|a| a.id == owner) {
+        match self.account_by_id.get(owner) {
             Some(account) if account.resource_policies.is_some() => ResourcePolicy::None,
             _ => ResourcePolicy::Unknown(format!(
                 "resource policies of account {owner} are not in the snapshot"

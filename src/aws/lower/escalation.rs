@@ -11,6 +11,7 @@ use crate::aws::policy::{Policy, PolicySource, Tri};
 use crate::aws::principal::{Entity, PolicyBook, Principal};
 use crate::graph::{Edge, EdgeKind, Evidence, NodeId, StatementRef, Undecided};
 use crate::rules::{Actor, Gives, Rule, Target};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 /// What a technique is applied to, for one actor.
@@ -47,6 +48,9 @@ pub struct Escalation<'a> {
     pub organization: Option<&'a Organization>,
     /// A policy allowing everything, standing for one a principal writes for itself.
     pub everything: Policy,
+    /// Per account and service a rule asks the target role to trust (or none), the roles a
+    /// technique may aim at: the same for every actor of the account.
+    roles: HashMap<(&'a str, Option<&'a str>), Vec<&'a Role>>,
 }
 
 impl<'a> Escalation<'a> {
@@ -55,7 +59,25 @@ impl<'a> Escalation<'a> {
         authz: &'a Authorizer<'a>,
         book: &'a PolicyBook<'a>,
         organization: Option<&'a Organization>,
+        accounts: &'a [Account],
     ) -> Self {
+        let mut roles = HashMap::new();
+        let services: BTreeSet<Option<&str>> = rules
+            .iter()
+            .filter(|r| r.target == Target::Role)
+            .map(|r| r.trusts_service.as_deref())
+            .collect();
+        for account in accounts {
+            for &service in &services {
+                let aimed: Vec<&Role> = account
+                    .roles
+                    .iter()
+                    .filter(|r| !r.is_service_linked())
+                    .filter(|r| service.is_none_or(|s| trusts_service(r, s)))
+                    .collect();
+                roles.insert((account.id.as_str(), service), aimed);
+            }
+        }
         let source = PolicySource {
             file: Arc::from("(escalation)"),
             pointer: String::new(),
@@ -75,6 +97,7 @@ impl<'a> Escalation<'a> {
             book,
             organization,
             everything,
+            roles,
         }
     }
 
@@ -94,7 +117,7 @@ impl<'a> Escalation<'a> {
             return;
         }
         for rule in self.rules {
-            let mut aims = aims(rule, actor);
+            let mut aims = self.aims(rule, actor);
             if let Some(only) = only {
                 // Decided again for a few targets (what-if): most rules aim at none of them,
                 // and that is cheaper to see than whether the actor may use them at all.
@@ -196,6 +219,51 @@ impl<'a> Escalation<'a> {
         }
     }
 
+    /// The targets a rule applies to for one actor, with the rule's filters that the snapshot
+    /// decides.
+    fn aims(&self, rule: &Rule, actor: &Principal<'a>) -> Vec<Aim<'a>> {
+        let account = actor.account;
+        match (rule.actor, actor.is_user()) {
+            (Some(Actor::User), false) | (Some(Actor::Role), true) => return Vec::new(),
+            _ => {}
+        }
+        match rule.target {
+            Target::OwnGroup => match actor.entity {
+                Entity::User(user) => account
+                    .groups
+                    .iter()
+                    .filter(|g| user.groups.contains(&g.name))
+                    .map(Aim::Group)
+                    .collect(),
+                Entity::Role(_) => Vec::new(),
+            },
+            Target::User => account
+                .users
+                .iter()
+                .filter(|u| u.arn != actor.arn())
+                .map(Aim::User)
+                .collect(),
+            Target::Role => self
+                .roles
+                .get(&(account.id.as_str(), rule.trusts_service.as_deref()))
+                .into_iter()
+                .flatten()
+                .filter(|r| r.arn != actor.arn())
+                .map(|r| Aim::Role(r))
+                .collect(),
+            Target::Group => account.groups.iter().map(Aim::Group).collect(),
+            Target::Myself => vec![Aim::Myself],
+            Target::OwnPolicy => own_policies(actor)
+                .into_iter()
+                .filter(|arn| match rule.other_version {
+                    Some(true) => account.policy_versions.get(*arn).is_some_and(|n| *n > 1),
+                    _ => true,
+                })
+                .map(Aim::Policy)
+                .collect(),
+        }
+    }
+
     /// Whether `principal` can make itself an administrator by one of the techniques that
     /// grant it any permission (on itself, its groups or its policies): the evidence, whether
     /// it is conditional, and the technique's id.
@@ -215,7 +283,7 @@ impl<'a> Escalation<'a> {
             if !self.may_apply(rule, principal) {
                 continue;
             }
-            for aim in aims(rule, principal) {
+            for aim in self.aims(rule, principal) {
                 let Some(mut decision) = self.decide(rule, principal, &aim) else {
                     continue;
                 };
@@ -493,54 +561,6 @@ fn edge(
         .map(|p| format!("may leave behind: {p}"))
         .collect();
     Some(Edge::new(EdgeKind::EscalatesTo, evidence))
-}
-
-/// The targets a rule applies to for one actor, with the rule's filters that the snapshot
-/// decides.
-fn aims<'a>(rule: &Rule, actor: &Principal<'a>) -> Vec<Aim<'a>> {
-    let account = actor.account;
-    match (rule.actor, actor.is_user()) {
-        (Some(Actor::User), false) | (Some(Actor::Role), true) => return Vec::new(),
-        _ => {}
-    }
-    match rule.target {
-        Target::OwnGroup => match actor.entity {
-            Entity::User(user) => account
-                .groups
-                .iter()
-                .filter(|g| user.groups.contains(&g.name))
-                .map(Aim::Group)
-                .collect(),
-            Entity::Role(_) => Vec::new(),
-        },
-        Target::User => account
-            .users
-            .iter()
-            .filter(|u| u.arn != actor.arn())
-            .map(Aim::User)
-            .collect(),
-        Target::Role => account
-            .roles
-            .iter()
-            .filter(|r| !r.is_service_linked() && r.arn != actor.arn())
-            .filter(|r| {
-                rule.trusts_service
-                    .as_deref()
-                    .is_none_or(|s| trusts_service(r, s))
-            })
-            .map(Aim::Role)
-            .collect(),
-        Target::Group => account.groups.iter().map(Aim::Group).collect(),
-        Target::Myself => vec![Aim::Myself],
-        Target::OwnPolicy => own_policies(actor)
-            .into_iter()
-            .filter(|arn| match rule.other_version {
-                Some(true) => account.policy_versions.get(*arn).is_some_and(|n| *n > 1),
-                _ => true,
-            })
-            .map(Aim::Policy)
-            .collect(),
-    }
 }
 
 /// Whether a role's trust policy allows the service to assume it.

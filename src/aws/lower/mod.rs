@@ -181,7 +181,7 @@ fn policy_edges(
     graph: &mut Graph,
     missing: &mut Vec<MissingSource>,
 ) {
-    let escalation = escalation::Escalation::new(rules, authz, book, organization);
+    let escalation = escalation::Escalation::new(rules, authz, book, organization, accounts);
     let kinds = match resources::builtin_kinds() {
         Ok(kinds) => kinds,
         Err(e) => {
