@@ -157,7 +157,7 @@ fn held_policies(graph: &Graph, principal: NodeId) -> BTreeSet<String> {
         .out_edges(principal)
         .filter(|(e, _)| graph.edge(*e).kind == EdgeKind::Granted)
         .filter_map(|(e, _)| graph.edge(e).evidence.statements.first())
-        .map(|s| s.policy.clone())
+        .map(|s| s.policy.to_string())
         .collect()
 }
 
@@ -166,8 +166,8 @@ fn policies(statements: &[StatementRef]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for effect in ["allow", "deny"] {
         for s in statements.iter().filter(|s| s.effect == effect) {
-            if !out.contains(&s.policy) {
-                out.push(s.policy.clone());
+            if !out.iter().any(|p| **p == *s.policy) {
+                out.push(s.policy.to_string());
             }
         }
     }
@@ -400,7 +400,7 @@ pub fn admin_principals(graph: &Graph, reaches: &mut Reaches) -> Vec<Finding> {
             &e.evidence
                 .statements
                 .iter()
-                .filter(|s| s.effect == "allow" && own.contains(&s.policy))
+                .filter(|s| s.effect == "allow" && own.contains(&*s.policy))
                 .cloned()
                 .collect::<Vec<_>>(),
         );
@@ -519,7 +519,7 @@ pub fn escalation_techniques(graph: &Graph, rules: &RuleSet) -> Vec<Finding> {
                 .evidence
                 .statements
                 .iter()
-                .filter(|s| s.effect == "allow" && own.contains(&s.policy))
+                .filter(|s| s.effect == "allow" && own.contains(&*s.policy))
                 .cloned()
                 .collect();
             let key = (rule.clone(), policies(&granting));

@@ -814,7 +814,7 @@ fn candidates(graph: &Graph, reach: &Radius, rules: &[Rule]) -> Vec<(Change, Str
                         .statements
                         .iter()
                         .find(|s| s.policy.starts_with("arn:aws:iam::"))
-                        .map(|s| s.policy.clone());
+                        .map(|s| s.policy.to_string());
                     match attached {
                         Some(policy) => Change::DetachPolicy {
                             principal: from_node.key.clone(),

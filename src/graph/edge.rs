@@ -1,4 +1,5 @@
 use serde::Serialize;
+use std::sync::Arc;
 
 /// How reach flows along an edge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -99,11 +100,11 @@ impl Reach {
 /// statement inside it, and the policy's name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct StatementRef {
-    pub file: String,
-    pub pointer: String,
-    pub policy: String,
+    pub file: Arc<str>,
+    pub pointer: Arc<str>,
+    pub policy: Arc<str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sid: Option<String>,
+    pub sid: Option<Arc<str>>,
     /// `allow` or `deny`.
     pub effect: &'static str,
 }

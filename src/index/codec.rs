@@ -499,10 +499,10 @@ impl<'a> Reader<'a> {
         let mut statements = Vec::new();
         for _ in 0..self.count(5)? {
             statements.push(StatementRef {
-                file: self.string()?,
-                pointer: self.string()?,
-                policy: self.string()?,
-                sid: self.opt_string()?,
+                file: self.string()?.into(),
+                pointer: self.string()?.into(),
+                policy: self.string()?.into(),
+                sid: self.opt_string()?.map(Into::into),
                 effect: self.static_str()?,
             });
         }

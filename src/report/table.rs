@@ -387,7 +387,7 @@ pub fn render_who_can_act(
             let why = if d.undecided.is_empty() {
                 d.allowed_by
                     .first()
-                    .map(|s| s.policy.clone())
+                    .map(|s| s.policy.to_string())
                     .unwrap_or_default()
             } else {
                 format!(

@@ -92,8 +92,8 @@ pub fn admin_edge(
             scp_hits.push(Hit {
                 statement: crate::graph::StatementRef {
                     file: "aws/organizations.json".into(),
-                    pointer: String::new(),
-                    policy: format!("service control policies on `{target}`"),
+                    pointer: "".into(),
+                    policy: format!("service control policies on `{target}`").into(),
                     sid: None,
                     effect: "allow",
                 },

@@ -283,10 +283,10 @@ fn trust_naming_the_user_arn_lets_the_user_assume_without_identity_allow() {
     // The trust statement is the evidence.
     assert_eq!(e.evidence.statements.len(), 1);
     assert_eq!(
-        e.evidence.statements[0].pointer,
+        &*e.evidence.statements[0].pointer,
         "/RoleDetailList/0/AssumeRolePolicyDocument/Statement/0"
     );
-    assert_eq!(e.evidence.statements[0].file, gaad_file(A));
+    assert_eq!(*e.evidence.statements[0].file, *gaad_file(A));
 }
 
 #[test]
@@ -319,12 +319,7 @@ fn trust_naming_the_account_root_needs_an_identity_allow() {
         "{}",
         e.evidence.mechanism
     );
-    let pointers: Vec<&str> = e
-        .evidence
-        .statements
-        .iter()
-        .map(|s| s.pointer.as_str())
-        .collect();
+    let pointers: Vec<&str> = e.evidence.statements.iter().map(|s| &*s.pointer).collect();
     assert!(
         pointers.contains(&"/UserDetailList/1/UserPolicyList/0/PolicyDocument/Statement/0"),
         "the identity allow is evidence: {pointers:?}"
@@ -925,7 +920,7 @@ fn star_on_star_administers_the_account_which_controls_every_principal() {
         e.evidence
             .statements
             .iter()
-            .any(|s| s.policy == ADMIN_POLICY),
+            .any(|s| &*s.policy == ADMIN_POLICY),
         "{:?}",
         e.evidence.statements
     );

@@ -286,6 +286,9 @@ pub struct Statement {
     pub resource_variables: bool,
     pub sid: Option<String>,
     pub effect: Effect,
+    /// How evidence names the statement, made once: decisions cite statements millions of
+    /// times while building a graph, and every citation shares these strings.
+    pub reference: crate::graph::StatementRef,
     pub principal: Option<Principals>,
     pub actions: Actions,
     pub resources: Option<Resources>,
@@ -362,6 +365,7 @@ impl Policy {
         // Policy variables exist only in version 2012-10-17; in older documents (or without a
         // Version) `${...}` is literal text.
         let variables = doc.get("Version").and_then(Value::as_str) == Some("2012-10-17");
+        let name: Arc<str> = Arc::from(source.name.as_str());
         let statements = match doc.get("Statement") {
             None => return Err(err("", "policy document has no `Statement`")),
             Some(Value::Array(items)) if items.is_empty() => {
@@ -370,10 +374,18 @@ impl Policy {
             Some(Value::Array(items)) => items
                 .iter()
                 .enumerate()
-                .map(|(i, s)| parse_statement(&format!("/Statement/{i}"), s, variables))
+                .map(|(i, s)| {
+                    parse_statement(&source, &name, &format!("/Statement/{i}"), s, variables)
+                })
                 .collect::<Result<Vec<_>, _>>()?,
             Some(single @ Value::Object(_)) => {
-                vec![parse_statement("/Statement", single, variables)?]
+                vec![parse_statement(
+                    &source,
+                    &name,
+                    "/Statement",
+                    single,
+                    variables,
+                )?]
             }
             Some(other) => {
                 return Err(err(
@@ -412,6 +424,8 @@ impl Policy {
 }
 
 fn parse_statement(
+    source: &PolicySource,
+    policy_name: &Arc<str>,
     pointer: &str,
     value: &Value,
     variables: bool,
@@ -520,12 +534,20 @@ fn parse_statement(
         }
         None => false,
     };
+    let reference = crate::graph::StatementRef {
+        file: source.file.clone(),
+        pointer: Arc::from(format!("{}{pointer}", source.pointer)),
+        policy: policy_name.clone(),
+        sid: sid.as_deref().filter(|s| !s.is_empty()).map(Arc::from),
+        effect: effect.as_str(),
+    };
     Ok(Statement {
         pointer: pointer.to_string(),
         action_services,
         resource_variables,
         sid,
         effect,
+        reference,
         principal,
         actions,
         resources,

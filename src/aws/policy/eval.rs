@@ -123,9 +123,9 @@ pub fn evaluate<'p>(policies: impl IntoIterator<Item = &'p Policy>, request: &Re
 pub fn missing_document_hit(policy: &Policy) -> Hit {
     Hit {
         statement: StatementRef {
-            file: policy.source.file.to_string(),
-            pointer: policy.source.pointer.clone(),
-            policy: policy.source.name.clone(),
+            file: policy.source.file.clone(),
+            pointer: policy.source.pointer.as_str().into(),
+            policy: policy.source.name.as_str().into(),
             sid: None,
             effect: "allow",
         },
@@ -138,14 +138,9 @@ pub fn missing_document_hit(policy: &Policy) -> Hit {
     }
 }
 
-pub fn statement_ref(policy: &Policy, statement: &Statement) -> StatementRef {
-    StatementRef {
-        file: policy.source.file.to_string(),
-        pointer: format!("{}{}", policy.source.pointer, statement.pointer),
-        policy: policy.source.name.clone(),
-        sid: statement.sid.clone().filter(|s| !s.is_empty()),
-        effect: statement.effect.as_str(),
-    }
+/// How evidence cites a statement of `_policy`: made when the policy was parsed, shared.
+pub fn statement_ref(_policy: &Policy, statement: &Statement) -> StatementRef {
+    statement.reference.clone()
 }
 
 fn evaluate_statement(policy: &Policy, statement: &Statement, request: &Request) -> Option<Hit> {
@@ -422,7 +417,7 @@ mod tests {
         };
         let v = evaluate([&p], &req);
         assert_eq!((v.allow(), v.deny()), (Tri::True, Tri::True));
-        assert_eq!(v.denies[0].statement.pointer, "/Policies/0/Statement/1");
+        assert_eq!(&*v.denies[0].statement.pointer, "/Policies/0/Statement/1");
         let req = Request {
             resource: "arn:aws:iam::111122223333:role/dev",
             resource_is_pattern: false,

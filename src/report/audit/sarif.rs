@@ -103,7 +103,7 @@ pub fn pointers(graph: &Graph, findings: &[Finding]) -> Vec<(String, String)> {
         out.extend(
             f.evidence
                 .iter()
-                .map(|s| (s.file.clone(), s.pointer.clone())),
+                .map(|s| (s.file.to_string(), s.pointer.to_string())),
         );
         out.extend(
             f.records
@@ -115,7 +115,7 @@ pub fn pointers(graph: &Graph, findings: &[Finding]) -> Vec<(String, String)> {
             out.extend(
                 ev.statements
                     .iter()
-                    .map(|s| (s.file.clone(), s.pointer.clone())),
+                    .map(|s| (s.file.to_string(), s.pointer.to_string())),
             );
             out.extend(
                 ev.records
