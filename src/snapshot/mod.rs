@@ -336,6 +336,7 @@ fn account_dirs(root: &Path) -> Result<Vec<String>, LoadError> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
 
     /// Accounts `100000000000`, `200000000000`, ... each with the given `gaad.json`.
