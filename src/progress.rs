@@ -1,9 +1,9 @@
 //! Progress of long stages (loading a snapshot, building the graph) on stderr.
 //!
-//! Drawn only when stderr is a terminal, progress is never enabled globally with
+//! Drawn only when stderr is a terminal, progress has not been turned off with
 //! [`set_enabled`]`(false)`, and the stage has run for a moment ([`REVEAL_AFTER`]): a quick
-//! load draws nothing, so neither a terminal nor a test's output flickers. Otherwise every
-//! method is a no-op that costs a branch.
+//! load draws nothing, so neither a terminal nor a test's output flickers. When stderr is not
+//! a terminal or progress is off, every method is a no-op that costs a branch.
 //!
 //! ```no_run
 //! use blastmap::progress::Progress;
@@ -154,10 +154,10 @@ impl Progress {
         }
     }
 
-    /// Whether this progress draws anything at all (stderr is a terminal and progress is
-    /// enabled); callers may skip work that only feeds progress when it does not.
-    pub fn is_drawn(&self) -> bool {
-        self.shared.is_some()
+    /// Whether this progress never draws (stderr is not a terminal, or progress is off):
+    /// callers may then skip work that only feeds progress.
+    pub fn is_hidden(&self) -> bool {
+        self.shared.is_none()
     }
 }
 
@@ -210,7 +210,7 @@ mod tests {
     #[test]
     fn hidden_progress_ignores_every_call() {
         let progress = Progress::hidden();
-        assert!(!progress.is_drawn());
+        assert!(progress.is_hidden());
         progress.inc(5);
         progress.set_message("ignored");
         progress.finish();
@@ -222,7 +222,7 @@ mod tests {
         set_enabled(false);
         let progress = Progress::bar(10, "stage");
         set_enabled(true);
-        assert!(!progress.is_drawn());
+        assert!(progress.is_hidden());
     }
 
     fn counting(batch: u64) -> (Progress, ProgressBar) {

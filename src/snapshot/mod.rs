@@ -93,7 +93,7 @@ impl Snapshot {
             .unwrap_or_default();
         let ids = account_dirs(root)?;
         let progress = Progress::bytes(0, format!("loading {} accounts", ids.len()));
-        if progress.is_drawn() {
+        if !progress.is_hidden() {
             progress.set_length(snapshot_bytes(root, &ids));
         }
         // Accounts are read and parsed in parallel, one task each. The first error in account
@@ -214,7 +214,7 @@ fn load_account(root: &Path, id: &str, progress: &Progress) -> Result<LoadedAcco
         ));
     }
     crate::aws::inventories::read_all(&mut account, &dir)?;
-    if progress.is_drawn() {
+    if !progress.is_hidden() {
         progress.inc(inventory_bytes(&dir));
     }
     let policies_path = dir.join("resource-policies.json");
