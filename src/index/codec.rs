@@ -31,7 +31,7 @@ use crate::graph::{
 };
 use crate::snapshot::MissingSource;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Why a graph cannot be written.
 #[derive(Debug, thiserror::Error)]
@@ -359,6 +359,9 @@ struct Reader<'a> {
     pos: usize,
     strings: Vec<&'a str>,
     statics: Vec<Option<&'static str>>,
+    /// Strings evidence shares (statement files, pointers, policy names), made once each as
+    /// the build shares them.
+    shared: Vec<Option<Arc<str>>>,
 }
 
 impl<'a> Reader<'a> {
@@ -424,6 +427,7 @@ impl<'a> Reader<'a> {
             self.pos = end;
         }
         self.statics = vec![None; strings.len()];
+        self.shared = vec![None; strings.len()];
         self.strings = strings;
         Ok(())
     }
@@ -438,6 +442,29 @@ impl<'a> Reader<'a> {
 
     fn string(&mut self) -> Result<String, DecodeError> {
         Ok(self.str_ref()?.to_owned())
+    }
+
+    fn shared(&mut self) -> Result<Arc<str>, DecodeError> {
+        let i = self.usize()?;
+        self.shared_at(i)
+    }
+
+    fn opt_shared(&mut self) -> Result<Option<Arc<str>>, DecodeError> {
+        match self.usize()? {
+            0 => Ok(None),
+            i => self.shared_at(i - 1).map(Some),
+        }
+    }
+
+    fn shared_at(&mut self, i: usize) -> Result<Arc<str>, DecodeError> {
+        let Some(s) = self.strings.get(i) else {
+            return corrupt(format!("string {i} is not in the table"));
+        };
+        match self.shared.get_mut(i) {
+            Some(Some(found)) => Ok(found.clone()),
+            Some(slot) => Ok(slot.insert(Arc::from(*s)).clone()),
+            None => corrupt(format!("string {i} is not in the table")),
+        }
     }
 
     fn opt_string(&mut self) -> Result<Option<String>, DecodeError> {
@@ -499,10 +526,10 @@ impl<'a> Reader<'a> {
         let mut statements = Vec::new();
         for _ in 0..self.count(5)? {
             statements.push(StatementRef {
-                file: self.string()?.into(),
-                pointer: self.string()?.into(),
-                policy: self.string()?.into(),
-                sid: self.opt_string()?.map(Into::into),
+                file: self.shared()?,
+                pointer: self.shared()?,
+                policy: self.shared()?,
+                sid: self.opt_shared()?,
                 effect: self.static_str()?,
             });
         }
@@ -551,6 +578,7 @@ pub fn decode(payload: &[u8]) -> Result<Analysis, DecodeError> {
         pos: 0,
         strings: Vec::new(),
         statics: Vec::new(),
+        shared: Vec::new(),
     };
     r.read_table()?;
 
