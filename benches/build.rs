@@ -9,7 +9,7 @@ use support::account;
 
 fn main() {
     if std::env::var_os("BLASTMAP_BENCH_COUNT").is_some() {
-        let accounts = vec![account(600, 600)];
+        let accounts = vec![std::sync::Arc::new(account(600, 600))];
         let rules = RuleSet::builtin().map(|r| r.rules).unwrap_or_default();
         for (name, rules) in [("without", &[][..]), ("with", &rules[..])] {
             let mut graph = Graph::new();
@@ -40,7 +40,7 @@ fn main() {
 
 #[divan::bench(args = [200, 600])]
 fn lower_without_rules(bencher: divan::Bencher, size: usize) {
-    let accounts = vec![account(size, size)];
+    let accounts = vec![std::sync::Arc::new(account(size, size))];
     bencher.bench_local(|| {
         let mut graph = Graph::new();
         blastmap::aws::lower::lower(&accounts, None, &[], &mut graph);
@@ -50,7 +50,7 @@ fn lower_without_rules(bencher: divan::Bencher, size: usize) {
 
 #[divan::bench(args = [200, 600])]
 fn lower_with_all_rules(bencher: divan::Bencher, size: usize) {
-    let accounts = vec![account(size, size)];
+    let accounts = vec![std::sync::Arc::new(account(size, size))];
     let rules = match RuleSet::builtin() {
         Ok(r) => r,
         Err(e) => {

@@ -70,7 +70,7 @@ fn account() -> Account {
 
 #[divan::bench]
 fn can_decision_50_policies_x_20_statements(bencher: divan::Bencher) {
-    let accounts = vec![account()];
+    let accounts = vec![std::sync::Arc::new(account())];
     let book = PolicyBook::new(&accounts);
     let principal = Principal::user(&accounts[0], &accounts[0].users[0], &book);
     let authz = Authorizer::new(&accounts, None);

@@ -14,8 +14,14 @@ fn main() {
     divan::main();
 }
 
-fn built(size: usize) -> (Vec<blastmap::aws::model::Account>, Graph, RuleSet) {
-    let accounts = vec![account(size, size)];
+fn built(
+    size: usize,
+) -> (
+    Vec<std::sync::Arc<blastmap::aws::model::Account>>,
+    Graph,
+    RuleSet,
+) {
+    let accounts = vec![std::sync::Arc::new(account(size, size))];
     let rules = RuleSet::builtin().unwrap_or_default();
     let mut graph = Graph::new();
     blastmap::aws::lower::lower(&accounts, None, &rules.rules, &mut graph);

@@ -11,6 +11,7 @@ use super::policy::{Grant, Hit, Policy, Request, Tri, Verdict, evaluate};
 use super::principal::Principal;
 use crate::graph::{StatementRef, Undecided};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Services whose resources RCPs govern (AWS Organizations User Guide, "Resource control
 /// policies"). Kept to the documented list: applying an RCP where AWS does not could hide reach.
@@ -120,7 +121,7 @@ enum ResourcePolicy<'a> {
 pub struct Authorizer<'a> {
     /// Whether decisions list their steps (for `can`); the graph build needs none.
     explain: bool,
-    accounts: &'a [Account],
+    accounts: &'a [Arc<Account>],
     /// Accounts by id and roles by ARN: every role assumption looks up its trust.
     account_by_id: HashMap<&'a str, &'a Account>,
     role_by_arn: HashMap<&'a str, &'a Role>,
@@ -159,17 +160,21 @@ fn all_levels<'a>(
 }
 
 impl<'a> Authorizer<'a> {
-    pub fn new(accounts: &'a [Account], organization: Option<&'a Organization>) -> Self {
+    pub fn new(accounts: &'a [Arc<Account>], organization: Option<&'a Organization>) -> Self {
         let mut by_arn = HashMap::new();
         for account in accounts {
             for (arn, policy) in account.resource_policies.iter().flatten() {
-                by_arn.insert(arn.as_str(), (account, policy));
+                by_arn.insert(arn.as_str(), (&**account, policy));
             }
         }
         Authorizer {
             explain: true,
             accounts,
-            account_by_id: accounts.iter().rev().map(|a| (a.id.as_str(), a)).collect(),
+            account_by_id: accounts
+                .iter()
+                .rev()
+                .map(|a| (a.id.as_str(), &**a))
+                .collect(),
             // The first of equal ARNs wins, as a scan in snapshot order would find.
             role_by_arn: accounts
                 .iter()

@@ -6,6 +6,7 @@ use super::model::Account;
 use super::policy::{Context, Policy};
 use super::principal::{PolicyBook, Principal};
 use crate::snapshot::Snapshot;
+use std::sync::Arc;
 
 /// What signed the request: it decides the MFA and token-time keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -99,7 +100,7 @@ fn adjust_context(principal: &mut Principal, credential: Credential) {
 }
 
 fn find<'a>(
-    accounts: &'a [Account],
+    accounts: &'a [Arc<Account>],
     book: &'a PolicyBook<'a>,
     wanted: &str,
 ) -> Result<Principal<'a>, CanError> {

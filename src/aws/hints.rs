@@ -1,9 +1,10 @@
 //! Advice for a responder whose selector found nothing, from what the snapshot lacks.
 
 use crate::aws::model::Account;
+use std::sync::Arc;
 
 /// Why an access key id may be missing from the snapshot, and how to find its owner.
-pub fn unknown_selector(selector: &str, accounts: &[Account]) -> Option<String> {
+pub fn unknown_selector(selector: &str, accounts: &[Arc<Account>]) -> Option<String> {
     let key_like = selector.len() == 20
         && selector
             .bytes()
@@ -49,10 +50,10 @@ mod tests {
         assert!(
             unknown_selector("ASIAEXAMPLE000000001", &[]).is_some_and(|h| h.contains("temporary"))
         );
-        let hint = unknown_selector("AKIAEXAMPLE000000001", std::slice::from_ref(&account));
+        let hint = unknown_selector("AKIAEXAMPLE000000001", &[Arc::new(account.clone())]);
         assert!(hint.is_some_and(|h| h.contains("missing for account 111122223333")));
         account.has_access_keys = true;
-        let hint = unknown_selector("AKIAEXAMPLE000000001", std::slice::from_ref(&account));
+        let hint = unknown_selector("AKIAEXAMPLE000000001", &[Arc::new(account.clone())]);
         assert!(hint.is_some_and(|h| h.contains("outside the snapshot")));
     }
 }

@@ -13,7 +13,7 @@ pub struct PolicyBook<'a> {
 }
 
 impl<'a> PolicyBook<'a> {
-    pub fn new(accounts: &'a [Account]) -> Self {
+    pub fn new(accounts: &'a [Arc<Account>]) -> Self {
         let mut known = HashMap::new();
         let mut placeholders = HashMap::new();
         for account in accounts {

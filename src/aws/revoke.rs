@@ -11,6 +11,7 @@ use crate::snapshot::Snapshot;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 const PLAYBOOKS: &str = include_str!("../../policies/revocation/aws.toml");
 const PLACEHOLDERS: &[&str] = &[
@@ -286,7 +287,7 @@ pub fn plan(mut inputs: Inputs) -> Result<Plan, String> {
             None,
         ));
     }
-    let accounts: &[Account] = &inputs.snapshot.aws_accounts;
+    let accounts: &[Arc<Account>] = &inputs.snapshot.aws_accounts;
     let owner_user = owner.as_deref().and_then(|name| {
         accounts
             .iter()
@@ -555,7 +556,7 @@ pub fn plan(mut inputs: Inputs) -> Result<Plan, String> {
         .min()
         .map(|r| r.as_str())
         .unwrap_or("none");
-    let replace_with = replacement(owner_user);
+    let replace_with = replacement(owner_user.map(|(a, u)| (&**a, u)));
     let corrections = corrections(&mut inputs, &reach);
     Ok(Plan {
         schema: "blastmap.revoke-plan.v1",

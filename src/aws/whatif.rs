@@ -84,7 +84,7 @@ pub struct WhatIfError {
 
 /// The snapshot's model with the changes applied, and what they touch.
 pub struct Applied {
-    pub accounts: Vec<Account>,
+    pub accounts: Vec<Arc<Account>>,
     pub organization: Option<Organization>,
     pub scope: Scope,
     pub deleted_keys: Vec<String>,
@@ -127,7 +127,11 @@ pub fn apply(snapshot: &Snapshot, changes: &[Change]) -> Result<Applied, WhatIfE
             Change::RemoveStatement { policy, statement } => {
                 let mut found = false;
                 for account in &mut accounts {
-                    if let Some(p) = account.managed.get_mut(policy) {
+                    // Copied only when it holds the policy: the other accounts stay shared.
+                    if !account.managed.contains_key(policy) {
+                        continue;
+                    }
+                    if let Some(p) = Arc::make_mut(account).managed.get_mut(policy) {
                         let before = p.statements.len();
                         let index = statement.parse::<usize>().ok();
                         let mut i = 0;
@@ -173,10 +177,15 @@ pub fn apply(snapshot: &Snapshot, changes: &[Change]) -> Result<Applied, WhatIfE
                 let named = find_holder(&accounts, principal)
                     .map(|h| h.arn)
                     .filter(|arn| arn != principal);
-                let target = accounts
+                let is_role = |r: &super::model::Role| &r.arn == role || &r.name == role;
+                let owner = accounts
                     .iter_mut()
-                    .flat_map(|a| a.roles.iter_mut())
-                    .find(|r| &r.arn == role || &r.name == role)
+                    .find(|a| a.roles.iter().any(is_role))
+                    .ok_or_else(|| fail(format!("no role `{role}`")))?;
+                let target = Arc::make_mut(owner)
+                    .roles
+                    .iter_mut()
+                    .find(|r| is_role(r))
                     .ok_or_else(|| fail(format!("no role `{role}`")))?;
                 let Some(trust) = target.trust.as_mut() else {
                     return Err(fail("the role has no trust policy".into()));
@@ -223,6 +232,7 @@ pub fn apply(snapshot: &Snapshot, changes: &[Change]) -> Result<Applied, WhatIfE
                 let account = accounts
                     .iter_mut()
                     .find(|a| a.id == holder.account)
+                    .map(Arc::make_mut)
                     .ok_or_else(|| fail("no account".into()))?;
                 account.managed.insert(arn.clone(), parsed);
                 match holder.kind {
@@ -279,6 +289,7 @@ pub fn apply(snapshot: &Snapshot, changes: &[Change]) -> Result<Applied, WhatIfE
                 let account = accounts
                     .iter_mut()
                     .find(|a| a.id == holder.account)
+                    .map(Arc::make_mut)
                     .ok_or_else(|| fail("no account".into()))?;
                 match holder.kind {
                     HolderKind::User => account
@@ -333,7 +344,7 @@ struct Holder {
     kind: HolderKind,
 }
 
-fn find_holder(accounts: &[Account], wanted: &str) -> Option<Holder> {
+fn find_holder(accounts: &[Arc<Account>], wanted: &str) -> Option<Holder> {
     let wanted = wanted.trim();
     for a in accounts {
         if let Some(u) = a.users.iter().find(|u| u.arn == wanted || u.name == wanted) {
@@ -366,13 +377,14 @@ fn find_holder(accounts: &[Account], wanted: &str) -> Option<Holder> {
 }
 
 fn with_attached(
-    accounts: &mut [Account],
+    accounts: &mut [Arc<Account>],
     holder: &Holder,
     edit: impl FnOnce(&mut Vec<String>) -> bool,
 ) -> bool {
     let Some(account) = accounts.iter_mut().find(|a| a.id == holder.account) else {
         return false;
     };
+    let account = Arc::make_mut(account);
     match holder.kind {
         HolderKind::User => account
             .users
@@ -394,7 +406,7 @@ fn with_attached(
 }
 
 /// The principals whose policies a change to `holder` changes: itself, or a group's members.
-fn affected_by_holder(accounts: &[Account], holder: &Holder) -> Vec<String> {
+fn affected_by_holder(accounts: &[Arc<Account>], holder: &Holder) -> Vec<String> {
     match holder.kind {
         HolderKind::User | HolderKind::Role => vec![holder.arn.clone()],
         HolderKind::Group => {

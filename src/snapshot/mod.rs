@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 pub struct Snapshot {
     pub root: PathBuf,
     pub manifest: Option<Manifest>,
-    pub aws_accounts: Vec<Account>,
+    pub aws_accounts: Vec<Arc<Account>>,
     /// The AWS organisation with its SCPs and RCPs, when the snapshot has it.
     pub organization: Option<Organization>,
     /// Sources absent from the snapshot and what their absence may hide.
@@ -79,7 +79,7 @@ impl Snapshot {
         Ok(Snapshot {
             root: path.to_path_buf(),
             manifest: None,
-            aws_accounts: vec![account],
+            aws_accounts: vec![Arc::new(account)],
             organization: None,
             missing,
         })
@@ -145,7 +145,7 @@ impl Snapshot {
         Ok(Snapshot {
             root: root.to_path_buf(),
             manifest,
-            aws_accounts: accounts,
+            aws_accounts: accounts.into_iter().map(Arc::new).collect(),
             organization,
             missing,
         })

@@ -13,6 +13,7 @@ use crate::aws::policy::{Tri, condition, pattern, statement_ref};
 use crate::aws::principal::Principal;
 use crate::graph::{Edge, EdgeKind, Evidence, Graph, Node, NodeId, NodeKind, Undecided};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 /// The longest MaxSessionDuration a role can have; assumed when the snapshot lacks it.
 const ROLE_SESSION_MAX_SECS: u32 = 43_200;
@@ -32,7 +33,7 @@ pub struct RoleSessions<'a> {
 }
 
 impl<'a> RoleSessions<'a> {
-    pub fn create(accounts: &'a [Account], graph: &mut Graph) -> Self {
+    pub fn create(accounts: &'a [Arc<Account>], graph: &mut Graph) -> Self {
         let mut sessions = RoleSessions {
             roles: Vec::new(),
             by_name: HashMap::new(),

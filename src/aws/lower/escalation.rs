@@ -59,7 +59,7 @@ impl<'a> Escalation<'a> {
         authz: &'a Authorizer<'a>,
         book: &'a PolicyBook<'a>,
         organization: Option<&'a Organization>,
-        accounts: &'a [Account],
+        accounts: &'a [Arc<Account>],
     ) -> Self {
         let mut roles = HashMap::new();
         let services: BTreeSet<Option<&str>> = rules

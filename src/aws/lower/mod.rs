@@ -20,6 +20,7 @@ use crate::snapshot::MissingSource;
 use batch::{Batch, Decided};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 pub const PROVIDER: &str = "aws";
 
@@ -29,7 +30,7 @@ pub(super) const USER_SESSION_MAX_SECS: u32 = 129_600;
 /// Builds the graph of every account in the snapshot. Returns the sources the lowering found
 /// missing on the way (attached policies without a document, keys of unknown users).
 pub fn lower(
-    accounts: &[Account],
+    accounts: &[Arc<Account>],
     organization: Option<&Organization>,
     rules: &[crate::rules::Rule],
     graph: &mut Graph,
@@ -169,7 +170,7 @@ impl Scope {
 /// administrator control, escalation techniques. With a scope, only the edges it touches.
 #[allow(clippy::too_many_arguments)]
 fn policy_edges(
-    accounts: &[Account],
+    accounts: &[Arc<Account>],
     organization: Option<&Organization>,
     rules: &[crate::rules::Rule],
     authz: &Authorizer,
@@ -257,7 +258,7 @@ const PRINCIPALS_PER_CHUNK: usize = 512;
 /// hold the nodes of a full [`lower`] of the same snapshot, and the edges to replace must
 /// have been removed.
 pub fn relower(
-    accounts: &[Account],
+    accounts: &[Arc<Account>],
     organization: Option<&Organization>,
     rules: &[crate::rules::Rule],
     scope: &Scope,

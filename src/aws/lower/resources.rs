@@ -10,6 +10,7 @@ use crate::aws::policy::{Tri, pattern};
 use crate::aws::principal::Principal;
 use crate::graph::{Edge, EdgeKind, Evidence, Node, NodeId, NodeKind, StatementRef, Undecided};
 use serde::Deserialize;
+use std::sync::Arc;
 
 const BUILTIN: &str = include_str!("../../../policies/aws/resource-access.toml");
 
@@ -41,7 +42,7 @@ pub fn builtin_kinds() -> Result<Vec<ResourceKind>, toml::de::Error> {
 /// One resource node per resource with a policy, and an `accesses` edge from every principal
 /// that may perform one of its actions.
 pub fn resources(
-    accounts: &[Account],
+    accounts: &[Arc<Account>],
     kinds: &[ResourceKind],
     principals: &[(Principal, NodeId)],
     authz: &Authorizer,

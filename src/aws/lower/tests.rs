@@ -207,8 +207,10 @@ fn add_key(account: &mut Account, id: &str, user: &str, status: KeyStatus) {
 }
 
 fn build(accounts: &[Account]) -> (Graph, Vec<MissingSource>) {
+    let accounts: Vec<std::sync::Arc<Account>> =
+        accounts.iter().cloned().map(std::sync::Arc::new).collect();
     let mut graph = Graph::new();
-    let missing = lower(accounts, None, &[], &mut graph);
+    let missing = lower(&accounts, None, &[], &mut graph);
     (graph, missing)
 }
 
