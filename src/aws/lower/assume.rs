@@ -34,6 +34,16 @@ pub struct RoleSessions<'a> {
 
 impl<'a> RoleSessions<'a> {
     pub fn create(accounts: &'a [Arc<Account>], graph: &mut Graph) -> Self {
+        Self::create_for(accounts, graph, |_| true)
+    }
+
+    /// Like [`Self::create`], for the roles `keep` accepts only (a what-if that changed
+    /// trusts and nothing else needs no other).
+    pub fn create_for(
+        accounts: &'a [Arc<Account>],
+        graph: &mut Graph,
+        keep: impl Fn(&Role) -> bool,
+    ) -> Self {
         let mut sessions = RoleSessions {
             roles: Vec::new(),
             by_name: HashMap::new(),
@@ -41,7 +51,7 @@ impl<'a> RoleSessions<'a> {
             accounts: accounts.iter().map(|a| a.id.as_str()).collect(),
         };
         for account in accounts {
-            for role in &account.roles {
+            for role in account.roles.iter().filter(|r| keep(r)) {
                 let Some(role_node) = graph.find_key(&role.arn) else {
                     continue;
                 };
@@ -159,13 +169,20 @@ pub struct TrustedNames {
 }
 
 impl TrustedNames {
-    /// Whether the trusts may name the user or role `arn` (`role` set for a role).
-    pub fn may_name(&self, arn: &str, account: &str, unique_id: &str, role: bool) -> bool {
+    /// Whether the trusts name everyone, or the account itself (its id or root).
+    pub fn names_account(&self, account: &str) -> bool {
+        self.everyone
+            || self.names.contains(account)
+            || self.names.contains(&format!("arn:aws:iam::{account}:root"))
+    }
+
+    /// Whether the trusts may name the user or role `arn` itself (`role` set for a role).
+    pub fn names_caller(&self, arn: &str, account: &str, unique_id: &str, role: bool) -> bool {
         if self.everyone {
             return true;
         }
-        let (named, account) = caller_names(arn, account, Some(unique_id), role.then_some(arn));
-        named.iter().chain(&account).any(|n| self.names.contains(n))
+        let (named, _) = caller_names(arn, account, Some(unique_id), role.then_some(arn));
+        named.iter().any(|n| self.names.contains(n))
     }
 }
 

@@ -266,7 +266,12 @@ pub fn relower(
 ) {
     let authz = Authorizer::new(accounts, organization).quiet();
     let book = PolicyBook::new(accounts);
-    let roles = assume::RoleSessions::create(accounts, graph);
+    // Changed principals may assume any role; changed trusts concern their own roles only.
+    let roles = if scope.principals.is_empty() {
+        assume::RoleSessions::create_for(accounts, graph, |r| scope.targets.contains(&r.arn))
+    } else {
+        assume::RoleSessions::create(accounts, graph)
+    };
     // Only principals the change can touch: those it changed; for a changed trust, those it
     // may name, and those of the role's own account (techniques act within their account).
     let trusted = roles.trusted_by(&scope.targets);
@@ -277,9 +282,7 @@ pub fn relower(
         .collect();
     let touched = |account: &Account, arn: &str, id: &str, role: bool| {
         scope.principals.contains(arn)
-            || (!scope.targets.is_empty()
-                && (target_accounts.contains(account.id.as_str())
-                    || trusted.may_name(arn, &account.id, id, role)))
+            || (!scope.targets.is_empty() && trusted.names_caller(arn, &account.id, id, role))
     };
     let mut principals = Vec::new();
     let mut controls = HashMap::new();
@@ -287,8 +290,13 @@ pub fn relower(
         if let Some(control) = graph.find_key(&format!("aws:account:{}", account.id)) {
             controls.insert(account.id.as_str(), control);
         }
+        // A trust naming the whole account names every principal of it.
+        let whole = !scope.targets.is_empty()
+            && (target_accounts.contains(account.id.as_str())
+                || trusted.names_account(&account.id));
+        let touched = |arn: &str, id: &str, role: bool| whole || touched(account, arn, id, role);
         for user in &account.users {
-            if !touched(account, &user.arn, &user.id, false) {
+            if !touched(&user.arn, &user.id, false) {
                 continue;
             }
             if let Some(node) = graph.find_key(&user.arn) {
@@ -298,7 +306,7 @@ pub fn relower(
             }
         }
         for role in &account.roles {
-            if !touched(account, &role.arn, &role.id, true) {
+            if !touched(&role.arn, &role.id, true) {
                 continue;
             }
             if let Some(node) = graph.find_key(&role.arn) {
