@@ -9,11 +9,13 @@
 //! paths it reports.
 //!
 //! Masked edges (what-if overlays) are left out when the arrays are built; [`Graph`] drops
-//! them on every change (node or edge added or removed, mask set or cleared), so the next
-//! query builds them again.
+//! them on every change (node or edge added or removed, mask set or cleared) and puts back
+//! the form of the graph without overlays when the last overlay comes off. The incoming rows
+//! (who-can) are built from the outgoing ones on the first backward search.
 
 use super::{EdgeId, Graph, NodeId, NodeKind, Reach};
-use petgraph::visit::{EdgeRef, IntoEdgeReferences};
+use petgraph::visit::{EdgeIndexable, EdgeRef, IntoEdgeReferences};
+use std::sync::OnceLock;
 
 /// The top bit of a packed neighbour: the edge is definite.
 const DEFINITE: u32 = 1 << 31;
@@ -25,16 +27,29 @@ const DEFINITE: u32 = 1 << 31;
 #[derive(Debug, Clone, Default)]
 pub struct Compact {
     out: Rows,
-    inc: Rows,
     /// The definite edges alone, for searches that follow only them.
     out_definite: Rows,
-    in_definite: Rows,
     /// Each node's kind, `None` for an index no node holds (removed by an overlay).
     kinds: Vec<Option<NodeKind>>,
+    /// Incoming edges, every edge and the definite ones alone: made from `out` when first
+    /// needed.
+    incoming: OnceLock<(Rows, Rows)>,
 }
 
+impl PartialEq for Compact {
+    /// The incoming rows follow from the outgoing ones: whether they are made yet is not a
+    /// difference.
+    fn eq(&self, other: &Compact) -> bool {
+        self.out == other.out
+            && self.out_definite == other.out_definite
+            && self.kinds == other.kinds
+    }
+}
+
+impl Eq for Compact {}
+
 /// One direction of the adjacency: the edges of node `n` are `start[n]..start[n + 1]`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Rows {
     start: Vec<u32>,
     /// The node at the other end, with [`DEFINITE`] set for a definite edge.
@@ -44,38 +59,75 @@ struct Rows {
 }
 
 impl Rows {
-    /// Counting sort of `(source, target, edge, definite)` by source (by target when
-    /// `by_target`), edges in the order given; only definite ones when `definite_only`.
-    fn new(
-        bound: usize,
-        edges: &[(u32, u32, u32, bool)],
-        by_target: bool,
-        definite_only: bool,
-    ) -> Rows {
-        let kept = |d: bool| d || !definite_only;
+    /// Counting sort of `(source, packed target, edge)` by source, edges in the order given.
+    fn new(bound: usize, edges: &[(u32, u32, u32)]) -> Rows {
         let mut start = vec![0u32; bound + 1];
-        for &(s, t, _, d) in edges {
-            if !kept(d) {
-                continue;
-            }
-            let n = if by_target { t } else { s };
-            start[n as usize + 1] += 1;
+        for &(s, _, _) in edges {
+            start[s as usize + 1] += 1;
         }
         for i in 0..bound {
             start[i + 1] += start[i];
         }
         let mut next = start.clone();
-        let mut other = vec![0u32; start[bound] as usize];
-        let mut edge = vec![0u32; start[bound] as usize];
-        for &(s, t, e, definite) in edges {
-            if !kept(definite) {
-                continue;
-            }
-            let (n, o) = if by_target { (t, s) } else { (s, t) };
-            let at = next[n as usize] as usize;
-            next[n as usize] += 1;
-            other[at] = o | if definite { DEFINITE } else { 0 };
+        let mut other = vec![0u32; edges.len()];
+        let mut edge = vec![0u32; edges.len()];
+        for &(s, t, e) in edges {
+            let at = next[s as usize] as usize;
+            next[s as usize] += 1;
+            other[at] = t;
             edge[at] = e;
+        }
+        Rows { start, other, edge }
+    }
+
+    /// The definite edges alone, in the same order.
+    fn definite(&self) -> Rows {
+        let mut start = Vec::with_capacity(self.start.len());
+        let mut other = Vec::new();
+        let mut edge = Vec::new();
+        start.push(0);
+        for n in 0..self.start.len().saturating_sub(1) {
+            for i in self.range(n) {
+                if definite(self.other[i]) {
+                    other.push(self.other[i]);
+                    edge.push(self.edge[i]);
+                }
+            }
+            start.push(other.len() as u32);
+        }
+        Rows { start, other, edge }
+    }
+
+    /// The same edges seen from their other end, each node's edges in order of edge index.
+    fn transpose(&self) -> Rows {
+        let bound = self.start.len().saturating_sub(1);
+        let edge_bound = self.edge.iter().max().map_or(0, |&e| e as usize + 1);
+        // Where each edge sits in these rows, and the node it sits under.
+        let mut at_edge = vec![u32::MAX; edge_bound];
+        let mut source = vec![0u32; self.edge.len()];
+        let mut start = vec![0u32; bound + 1];
+        for n in 0..bound {
+            for i in self.range(n) {
+                at_edge[self.edge[i] as usize] = i as u32;
+                source[i] = n as u32;
+                start[target(self.other[i]) as usize + 1] += 1;
+            }
+        }
+        for i in 0..bound {
+            start[i + 1] += start[i];
+        }
+        let mut next = start.clone();
+        let mut other = vec![0u32; self.edge.len()];
+        let mut edge = vec![0u32; self.edge.len()];
+        for (e, &i) in at_edge.iter().enumerate() {
+            let Some(&packed) = self.other.get(i as usize) else {
+                continue;
+            };
+            let t = target(packed) as usize;
+            let slot = next[t] as usize;
+            next[t] += 1;
+            other[slot] = source[i as usize] | (packed & DEFINITE);
+            edge[slot] = e as u32;
         }
         Rows { start, other, edge }
     }
@@ -106,26 +158,37 @@ impl Compact {
         for id in graph.node_ids() {
             kinds[id.index()] = Some(graph.node(id).kind);
         }
+        // The mask as one flag per edge index, not a hash lookup per edge.
+        let mut hidden = Vec::new();
+        if !graph.masked().is_empty() {
+            hidden = vec![false; pg.edge_bound()];
+            for e in graph.masked() {
+                if let Some(h) = hidden.get_mut(e.index()) {
+                    *h = true;
+                }
+            }
+        }
         // Edge indices in increasing order: each node's run keeps insertion order, the order
-        // `Graph::out_edges` and `Graph::in_edges` give.
-        let edges: Vec<(u32, u32, u32, bool)> = pg
+        // `Graph::out_edges` gives.
+        let edges: Vec<(u32, u32, u32)> = pg
             .edge_references()
-            .filter(|e| graph.visible(EdgeId::from_index(e.id().index())))
+            .filter(|e| !hidden.get(e.id().index()).copied().unwrap_or(false))
             .map(|e| {
+                let definite = e.weight().reach == Reach::Definite;
                 (
                     e.source().index() as u32,
-                    e.target().index() as u32,
+                    e.target().index() as u32 | if definite { DEFINITE } else { 0 },
                     e.id().index() as u32,
-                    e.weight().reach == Reach::Definite,
                 )
             })
             .collect();
+        let out = Rows::new(bound, &edges);
+        drop(edges);
         Compact {
-            out: Rows::new(bound, &edges, false, false),
-            inc: Rows::new(bound, &edges, true, false),
-            out_definite: Rows::new(bound, &edges, false, true),
-            in_definite: Rows::new(bound, &edges, true, true),
+            out_definite: out.definite(),
+            out,
             kinds,
+            incoming: OnceLock::new(),
         }
     }
 
@@ -155,9 +218,15 @@ impl Compact {
     pub(crate) fn raw(&self, node: usize, backward: bool, definite_only: bool) -> (&[u32], &[u32]) {
         let rows = match (backward, definite_only) {
             (false, false) => &self.out,
-            (true, false) => &self.inc,
             (false, true) => &self.out_definite,
-            (true, true) => &self.in_definite,
+            (true, definite_only) => {
+                let (all, definite) = self.incoming.get_or_init(|| {
+                    let all = self.out.transpose();
+                    let definite = all.definite();
+                    (all, definite)
+                });
+                if definite_only { definite } else { all }
+            }
         };
         let r = rows.range(node);
         (&rows.other[r.clone()], &rows.edge[r])

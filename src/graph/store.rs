@@ -57,6 +57,13 @@ pub struct Graph {
     /// The adjacency as compressed rows for queries, built on first use and dropped by every
     /// change to the nodes, edges or mask.
     compact: std::sync::OnceLock<Compact>,
+    /// While an overlay is on (edges masked, or nodes and edges added under a journal and not
+    /// yet removed): the compact adjacency of the graph without it, put back when the overlay
+    /// is taken off, so that undoing a what-if does not cost a rebuild.
+    base: Option<Compact>,
+    /// Nodes and edges added under a journal and not yet removed.
+    overlay_nodes: std::collections::HashSet<NodeId>,
+    overlay_edges: std::collections::HashSet<EdgeId>,
 }
 
 impl Graph {
@@ -69,7 +76,8 @@ impl Graph {
         if let Some(&id) = self.by_key.get(&node.key) {
             return id;
         }
-        self.changed();
+        let overlay = self.journal.is_some();
+        self.changed(overlay);
         let key = node.key.clone();
         let label = node.label.to_lowercase();
         let id = NodeId(self.inner.add_node(node));
@@ -77,6 +85,7 @@ impl Graph {
         self.by_name.entry(label).or_default().push(id);
         if let Some(journal) = &mut self.journal {
             journal.nodes.push(id);
+            self.overlay_nodes.insert(id);
         }
         id
     }
@@ -93,18 +102,47 @@ impl Graph {
 
     /// Hides an edge from every query until [`Graph::clear_mask`].
     pub fn mask_edge(&mut self, id: EdgeId) {
-        self.changed();
+        self.changed(true);
         self.masked.insert(id);
     }
 
     pub fn clear_mask(&mut self) {
-        self.changed();
+        if self.masked.is_empty() {
+            return;
+        }
+        self.changed(true);
         self.masked.clear();
+        self.settle();
     }
 
-    /// Drops the compact adjacency: the graph no longer matches it.
-    fn changed(&mut self) {
-        self.compact.take();
+    /// Whether the graph is as it is without any overlay: nothing masked, nothing added under
+    /// a journal left in.
+    fn unlaid(&self) -> bool {
+        self.masked.is_empty() && self.overlay_nodes.is_empty() && self.overlay_edges.is_empty()
+    }
+
+    /// Drops the compact adjacency before a change: the graph will no longer match it. A
+    /// change an overlay makes (`overlay`) keeps the compact form of the graph without
+    /// overlays, to put back when the overlay is taken off; any other change drops that too.
+    fn changed(&mut self, overlay: bool) {
+        let current = self.compact.take();
+        if !overlay {
+            self.base = None;
+        } else if self.unlaid()
+            && let Some(current) = current
+        {
+            self.base = Some(current);
+        }
+    }
+
+    /// After a change that may have taken the last of an overlay off: the graph is again the
+    /// one `base` was built for.
+    fn settle(&mut self) {
+        if self.unlaid()
+            && let Some(base) = self.base.take()
+        {
+            self.compact = std::sync::OnceLock::from(base);
+        }
     }
 
     /// The adjacency as compressed rows (masked edges left out), built on first use after a
@@ -113,26 +151,49 @@ impl Graph {
         self.compact.get_or_init(|| Compact::new(self))
     }
 
-    pub(crate) fn visible(&self, id: EdgeId) -> bool {
+    /// Edges hidden by an overlay.
+    pub(crate) fn masked(&self) -> &std::collections::HashSet<EdgeId> {
+        &self.masked
+    }
+
+    fn visible(&self, id: EdgeId) -> bool {
         self.masked.is_empty() || !self.masked.contains(&id)
     }
 
     /// Removes an edge, returning its endpoints and payload (to put it back later).
     pub fn remove_edge(&mut self, id: EdgeId) -> Option<(NodeId, NodeId, Edge)> {
         let (a, b) = self.inner.edge_endpoints(id.0)?;
-        self.changed();
+        let overlay = self.overlay_edges.remove(&id);
+        self.changed(overlay);
         let edge = self.inner.remove_edge(id.0)?;
+        self.settle();
         Some((NodeId(a), NodeId(b), edge))
     }
 
     /// Removes a node and its edges, and forgets its key and names.
     pub fn remove_node(&mut self, id: NodeId) -> Option<Node> {
-        self.changed();
+        self.inner.node_weight(id.0)?;
+        // The node's edges go with it: an overlay's node has only the overlay's edges.
+        let edges: Vec<EdgeId> = self
+            .inner
+            .edges_directed(id.0, petgraph::Direction::Outgoing)
+            .chain(
+                self.inner
+                    .edges_directed(id.0, petgraph::Direction::Incoming),
+            )
+            .map(|e| EdgeId(e.id()))
+            .collect();
+        let mut overlay = self.overlay_nodes.remove(&id);
+        for e in edges {
+            overlay &= self.overlay_edges.remove(&e);
+        }
+        self.changed(overlay);
         let node = self.inner.remove_node(id.0)?;
         self.by_key.remove(&node.key);
         for ids in self.by_name.values_mut() {
             ids.retain(|x| *x != id);
         }
+        self.settle();
         Some(node)
     }
 
@@ -145,10 +206,12 @@ impl Graph {
     }
 
     pub fn add_edge(&mut self, from: NodeId, to: NodeId, edge: Edge) -> EdgeId {
-        self.changed();
+        let overlay = self.journal.is_some();
+        self.changed(overlay);
         let id = EdgeId(self.inner.add_edge(from.0, to.0, edge));
         if let Some(journal) = &mut self.journal {
             journal.edges.push(id);
+            self.overlay_edges.insert(id);
         }
         id
     }
@@ -160,7 +223,7 @@ impl Graph {
 
     pub fn node_mut(&mut self, id: NodeId) -> &mut Node {
         // The caller may change the node's kind, which the compact form records.
-        self.changed();
+        self.changed(false);
         &mut self.inner[id.0]
     }
 
