@@ -53,7 +53,10 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
     for path in entries {
         if path.is_dir() {
             files(&path, out);
-        } else if path.file_name().is_some_and(|n| n != "synth.json") {
+        } else if path.file_name().is_some_and(|n| {
+            // The loader reads neither the generator's notes nor dot files (`.blastmap-index`).
+            n != "synth.json" && !n.to_string_lossy().starts_with('.')
+        }) {
             out.push(path);
         }
     }
