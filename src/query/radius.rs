@@ -62,17 +62,39 @@ pub fn radius(graph: &Graph, start: NodeId) -> Radius {
         sorted[*slot] = node;
         *slot += 1;
     }
-    let reached = sorted
-        .into_iter()
-        .map(|node| {
-            let (tree, reach) = witness(node);
-            Reached {
-                node: NodeId::from_index(node as usize),
-                reach,
-                path: tree.path_to(node),
+    // Witnesses shortest first: a node's witness is its parent's plus one edge whenever the
+    // parent's own witness comes from the same tree (always for a definite node, and for a
+    // conditional node whose parent is conditional too), so it is copied from the parent's,
+    // built just before, instead of walking the tree again.
+    // Each node's position in `reached` plus one, 0 until it is there.
+    let mut built = vec![0u32; compact.bound()];
+    let mut reached: Vec<Reached> = Vec::with_capacity(sorted.len());
+    for node in sorted {
+        let (tree, reach) = witness(node);
+        let (from, edge) = tree.parent[node as usize];
+        let parents = match built[from as usize] {
+            0 => None,
+            at if reach == Reach::Definite || !definite.seen(from) => {
+                reached.get(at as usize - 1).map(|p| p.path.as_slice())
             }
-        })
-        .collect();
+            _ => None,
+        };
+        let path = match parents {
+            Some(before) => {
+                let mut path = Vec::with_capacity(before.len() + 1);
+                path.extend_from_slice(before);
+                path.push(EdgeId::from_index(edge as usize));
+                path
+            }
+            None => tree.path_to(node),
+        };
+        reached.push(Reached {
+            node: NodeId::from_index(node as usize),
+            reach,
+            path,
+        });
+        built[node as usize] = reached.len() as u32;
+    }
     Radius { start, reached }
 }
 
