@@ -328,49 +328,60 @@ fn the_overlay_equals_a_full_rebuild_of_the_changed_snapshot() {
 /// the role are decided again, and every other edge of the graph stays as a rebuild has it.
 #[test]
 fn a_narrowed_trust_keeps_the_edges_of_the_principals_it_still_names() {
-    let dir = tempfile::tempdir().unwrap();
-    let org = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/acme-org");
-    copy_dir(&org, dir.path());
-    let gaad = dir.path().join("aws/111122223333/gaad.json");
-    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&gaad).unwrap()).unwrap();
-    for role in doc["RoleDetailList"].as_array_mut().unwrap() {
-        if role["RoleName"] == "deploy-app" {
-            role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["AWS"] =
-                serde_json::json!([
-                    "arn:aws:iam::444455556666:user/ci/gh-runner",
-                    "arn:aws:iam::999900001111:root",
-                    "arn:aws:iam::444455556666:root"
-                ]);
+    const RUNNER: &str = "arn:aws:iam::444455556666:user/ci/gh-runner";
+    const MANAGEMENT: &str = "arn:aws:iam::999900001111:root";
+    // Still named after the change: whole accounts, then one user of another account.
+    let cases = [
+        (
+            vec![RUNNER, MANAGEMENT, "arn:aws:iam::444455556666:root"],
+            RUNNER,
+        ),
+        (vec![RUNNER, MANAGEMENT], MANAGEMENT),
+    ];
+    for (trusted, removed) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let org = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/acme-org");
+        copy_dir(&org, dir.path());
+        let gaad = dir.path().join("aws/111122223333/gaad.json");
+        let mut doc: Value =
+            serde_json::from_str(&std::fs::read_to_string(&gaad).unwrap()).unwrap();
+        for role in doc["RoleDetailList"].as_array_mut().unwrap() {
+            if role["RoleName"] == "deploy-app" {
+                role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["AWS"] =
+                    serde_json::json!(trusted);
+            }
         }
+        std::fs::write(&gaad, serde_json::to_string(&doc).unwrap()).unwrap();
+        let snapshot = Snapshot::open(dir.path()).unwrap();
+        let rules = RuleSet::builtin().unwrap();
+        let mut analysis = build(&snapshot, &rules);
+        let change = Change::RemoveTrust {
+            role: "deploy-app".into(),
+            principal: removed.into(),
+        };
+        let applied = apply(&snapshot, std::slice::from_ref(&change)).unwrap();
+        let overlaid = with_changes(&mut analysis.graph, &applied, &rules.rules, all_edges);
+        let mut rebuilt = blastmap::graph::Graph::new();
+        blastmap::aws::lower::lower(
+            &applied.accounts,
+            applied.organization.as_ref(),
+            &rules.rules,
+            &mut rebuilt,
+        );
+        let into_role = |edges: &[(String, String, &str, &str)]| {
+            edges
+                .iter()
+                .filter(|(from, to, _, _)| {
+                    to.contains("assumed-role/deploy-app/") && from.starts_with("arn:aws:iam::")
+                })
+                .count()
+        };
+        assert!(
+            into_role(&overlaid) > 0,
+            "{removed}: the principals still trusted keep their edges"
+        );
+        assert_eq!(overlaid, all_edges(&rebuilt), "{removed}");
     }
-    std::fs::write(&gaad, serde_json::to_string(&doc).unwrap()).unwrap();
-    let snapshot = Snapshot::open(dir.path()).unwrap();
-    let rules = RuleSet::builtin().unwrap();
-    let mut analysis = build(&snapshot, &rules);
-    let change = Change::RemoveTrust {
-        role: "deploy-app".into(),
-        principal: "arn:aws:iam::444455556666:user/ci/gh-runner".into(),
-    };
-    let applied = apply(&snapshot, std::slice::from_ref(&change)).unwrap();
-    let overlaid = with_changes(&mut analysis.graph, &applied, &rules.rules, all_edges);
-    let mut rebuilt = blastmap::graph::Graph::new();
-    blastmap::aws::lower::lower(
-        &applied.accounts,
-        applied.organization.as_ref(),
-        &rules.rules,
-        &mut rebuilt,
-    );
-    let into_role = |edges: &[(String, String, &str, &str)]| {
-        edges
-            .iter()
-            .filter(|(_, to, _, _)| to.contains("assumed-role/deploy-app/"))
-            .count()
-    };
-    assert!(
-        into_role(&overlaid) > 0,
-        "principals of the accounts still trusted keep their edges"
-    );
-    assert_eq!(overlaid, all_edges(&rebuilt));
 }
 
 /// Every edge as (from, to, kind, reach), sorted.

@@ -14,9 +14,14 @@ pub struct PolicyBook<'a> {
 
 impl<'a> PolicyBook<'a> {
     pub fn new(accounts: &'a [Arc<Account>]) -> Self {
+        Self::of(accounts.iter().map(|a| &**a))
+    }
+
+    /// The book of some accounts only: principals of the others cannot be made from it.
+    pub fn of(accounts: impl Iterator<Item = &'a Account> + Clone) -> Self {
         let mut known = HashMap::new();
         let mut placeholders = HashMap::new();
-        for account in accounts {
+        for account in accounts.clone() {
             for (arn, policy) in &account.managed {
                 known.insert((account.id.as_str(), arn.as_str()), policy);
             }

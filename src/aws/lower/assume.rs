@@ -176,6 +176,16 @@ impl TrustedNames {
             || self.names.contains(&format!("arn:aws:iam::{account}:root"))
     }
 
+    /// Whether the trusts may name some principal of `account` by itself: a name holding
+    /// the account id, or a unique id (which holds none).
+    pub fn may_name_in(&self, account: &str) -> bool {
+        self.everyone
+            || self
+                .names
+                .iter()
+                .any(|n| n.contains(account) || !n.starts_with("arn:"))
+    }
+
     /// Whether the trusts may name the user or role `arn` itself (`role` set for a role).
     pub fn names_caller(&self, arn: &str, account: &str, unique_id: &str, role: bool) -> bool {
         if self.everyone {

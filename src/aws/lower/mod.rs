@@ -13,7 +13,7 @@ use crate::aws::authz::Authorizer;
 use crate::aws::inventory::KeyStatus;
 use crate::aws::model::Account;
 use crate::aws::organization::{ControlKind, Organization};
-use crate::aws::principal::{PolicyBook, Principal};
+use crate::aws::principal::{Entity, PolicyBook, Principal};
 use crate::graph::{Edge, EdgeKind, Evidence, Graph, Node, NodeId, NodeKind, RecordRef, Undecided};
 use crate::progress::Progress;
 use crate::snapshot::MissingSource;
@@ -265,7 +265,6 @@ pub fn relower(
     graph: &mut Graph,
 ) {
     let authz = Authorizer::new(accounts, organization).quiet();
-    let book = PolicyBook::new(accounts);
     // Changed principals may assume any role; changed trusts concern their own roles only.
     let roles = if scope.principals.is_empty() {
         assume::RoleSessions::create_for(accounts, graph, |r| scope.targets.contains(&r.arn))
@@ -280,42 +279,58 @@ pub fn relower(
         .iter()
         .filter_map(|arn| arn.split(':').nth(4))
         .collect();
-    let touched = |account: &Account, arn: &str, id: &str, role: bool| {
-        scope.principals.contains(arn)
-            || (!scope.targets.is_empty() && trusted.names_caller(arn, &account.id, id, role))
-    };
-    let mut principals = Vec::new();
+    let mut touched: Vec<(&Account, Entity, NodeId)> = Vec::new();
     let mut controls = HashMap::new();
     for account in accounts {
         if let Some(control) = graph.find_key(&format!("aws:account:{}", account.id)) {
             controls.insert(account.id.as_str(), control);
         }
-        // A trust naming the whole account names every principal of it.
-        let whole = !scope.targets.is_empty()
+        let trust_changed = !scope.targets.is_empty();
+        // A trust naming the whole account names every principal of it; one naming none of
+        // its principals spares looking at each.
+        let whole = trust_changed
             && (target_accounts.contains(account.id.as_str())
                 || trusted.names_account(&account.id));
-        let touched = |arn: &str, id: &str, role: bool| whole || touched(account, arn, id, role);
-        for user in &account.users {
-            if !touched(&user.arn, &user.id, false) {
-                continue;
-            }
-            if let Some(node) = graph.find_key(&user.arn) {
-                let mut p = Principal::user(account, user, &book);
-                p.with_organization(organization);
-                principals.push((p, node));
-            }
+        let named_here = trust_changed && trusted.may_name_in(&account.id);
+        if !whole && !named_here && scope.principals.is_empty() {
+            continue;
         }
-        for role in &account.roles {
-            if !touched(&role.arn, &role.id, true) {
-                continue;
-            }
-            if let Some(node) = graph.find_key(&role.arn) {
-                let mut p = Principal::role(account, role, &book);
-                p.with_organization(organization);
-                principals.push((p, node));
-            }
-        }
+        let is_touched = |arn: &str, id: &str, role: bool| {
+            whole
+                || scope.principals.contains(arn)
+                || (named_here && trusted.names_caller(arn, &account.id, id, role))
+        };
+        let users = account
+            .users
+            .iter()
+            .filter(|u| is_touched(&u.arn, &u.id, false))
+            .filter_map(|u| Some((Entity::User(u), graph.find_key(&u.arn)?)));
+        let roles = account
+            .roles
+            .iter()
+            .filter(|r| is_touched(&r.arn, &r.id, true))
+            .filter_map(|r| Some((Entity::Role(r), graph.find_key(&r.arn)?)));
+        touched.extend(users.chain(roles).map(|(e, n)| (&**account, e, n)));
     }
+    // The policies of the accounts touched, not of the whole organisation.
+    let touched_accounts: HashSet<&str> = touched.iter().map(|(a, _, _)| a.id.as_str()).collect();
+    let book = PolicyBook::of(
+        accounts
+            .iter()
+            .map(|a| &**a)
+            .filter(|a| touched_accounts.contains(a.id.as_str())),
+    );
+    let principals: Vec<(Principal, NodeId)> = touched
+        .into_iter()
+        .map(|(account, entity, node)| {
+            let mut p = match entity {
+                Entity::User(user) => Principal::user(account, user, &book),
+                Entity::Role(role) => Principal::role(account, role, &book),
+            };
+            p.with_organization(organization);
+            (p, node)
+        })
+        .collect();
     let mut missing = Vec::new();
     policy_edges(
         accounts,
