@@ -10,7 +10,7 @@ use crate::rules::Rule;
 use crate::snapshot::Snapshot;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Arc;
 
 const PLAYBOOKS: &str = include_str!("../../policies/revocation/aws.toml");
@@ -249,6 +249,8 @@ pub fn plan(mut inputs: Inputs) -> Result<Plan, String> {
     let graph = &*inputs.graph;
     let start = graph.node(inputs.start).clone();
     let reach = crate::query::radius(graph, inputs.start);
+    // Looked up for every edge around the radius: a set, not a scan of the radius.
+    let reached: HashSet<NodeId> = reach.reached.iter().map(|r| r.node).collect();
     let now = inputs.now.to_rfc3339_opts(SecondsFormat::Secs, true);
     let since = inputs
         .exposed_since
@@ -302,7 +304,7 @@ pub fn plan(mut inputs: Inputs) -> Result<Plan, String> {
     let owner_targeted = owner_user.is_some_and(|(_, u)| {
         graph.find_key(&u.arn).is_some_and(|n| {
             graph.in_edges(n).any(|(e, from)| {
-                graph.edge(e).kind == EdgeKind::EscalatesTo && reach.get(from).is_some()
+                graph.edge(e).kind == EdgeKind::EscalatesTo && reached.contains(&from)
             })
         })
     });
@@ -363,7 +365,7 @@ pub fn plan(mut inputs: Inputs) -> Result<Plan, String> {
     let lifetime = |r: &crate::query::Reached| {
         graph
             .in_edges(r.node)
-            .filter(|(_, from)| reach.get(*from).is_some() || *from == inputs.start)
+            .filter(|(_, from)| reached.contains(from) || *from == inputs.start)
             .filter_map(|(e, _)| graph.edge(e).evidence.session_max_secs)
             .max()
             .map(i64::from)
@@ -451,7 +453,7 @@ pub fn plan(mut inputs: Inputs) -> Result<Plan, String> {
         for (e, to) in graph.out_edges(r.node) {
             let edge = graph.edge(e);
             if let (EdgeKind::EscalatesTo, Some(rule)) = (edge.kind, &edge.evidence.rule) {
-                if reach.get(to).is_some() {
+                if reached.contains(&to) {
                     techniques.entry(rule.clone()).or_default().insert(format!(
                         "{} -> {}",
                         graph.node(r.node).label,
