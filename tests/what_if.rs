@@ -296,13 +296,7 @@ fn the_overlay_equals_a_full_rebuild_of_the_changed_snapshot() {
         let mut analysis = build(&snapshot, &rules);
         let applied = apply(&snapshot, std::slice::from_ref(&change)).unwrap();
         let overlay = radius_after(&mut analysis.graph, start, &applied, &rules.rules);
-        let mut rebuilt = blastmap::graph::Graph::new();
-        blastmap::aws::lower::lower(
-            &applied.accounts,
-            applied.organization.as_ref(),
-            &rules.rules,
-            &mut rebuilt,
-        );
+        let rebuilt = rebuild(&applied, &rules);
         let full = radius_before(&rebuilt, start);
         let set = |v: &[blastmap::aws::whatif::ReachedKey]| {
             let mut s: Vec<(String, &'static str)> = v
@@ -361,13 +355,7 @@ fn a_narrowed_trust_keeps_the_edges_of_the_principals_it_still_names() {
         };
         let applied = apply(&snapshot, std::slice::from_ref(&change)).unwrap();
         let overlaid = with_changes(&mut analysis.graph, &applied, &rules.rules, all_edges);
-        let mut rebuilt = blastmap::graph::Graph::new();
-        blastmap::aws::lower::lower(
-            &applied.accounts,
-            applied.organization.as_ref(),
-            &rules.rules,
-            &mut rebuilt,
-        );
+        let rebuilt = rebuild(&applied, &rules);
         let into_role = |edges: &[(String, String, &str, &str)]| {
             edges
                 .iter()
@@ -382,6 +370,18 @@ fn a_narrowed_trust_keeps_the_edges_of_the_principals_it_still_names() {
         );
         assert_eq!(overlaid, all_edges(&rebuilt), "{removed}");
     }
+}
+
+/// The graph of the changed model, built from scratch.
+fn rebuild(applied: &blastmap::aws::whatif::Applied, rules: &RuleSet) -> blastmap::graph::Graph {
+    let mut graph = blastmap::graph::Graph::new();
+    blastmap::aws::lower::lower(
+        &applied.accounts,
+        applied.organization.as_ref(),
+        &rules.rules,
+        &mut graph,
+    );
+    graph
 }
 
 /// Every edge as (from, to, kind, reach), sorted.

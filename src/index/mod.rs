@@ -289,7 +289,8 @@ mod tests {
 
     use super::*;
 
-    fn copy(from: &Path, to: &Path) {
+    /// A copy of a snapshot directory to change without touching `examples/`.
+    pub(super) fn copy(from: &Path, to: &Path) {
         for entry in std::fs::read_dir(from).unwrap() {
             let entry = entry.unwrap();
             let target = to.join(entry.file_name());

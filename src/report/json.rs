@@ -116,7 +116,7 @@ pub fn radius_doc<'a>(summary: &'a RadiusSummary<'a>) -> RadiusDoc<'a> {
         .radius
         .reached
         .iter()
-        .map(|r| reached_node(summary.graph, r))
+        .map(|r| reached_node(summary.graph, r.node, r.reach, &r.path))
         .collect();
     radius_doc_with(summary, nodes)
 }
@@ -136,23 +136,29 @@ impl Serialize for StreamedNodes<'_> {
                 .radius
                 .reached
                 .iter()
-                .map(|r| reached_node(graph, r)),
+                .map(|r| reached_node(graph, r.node, r.reach, &r.path)),
         )
     }
 }
 
-fn reached_node<'a>(graph: &'a Graph, r: &'a crate::query::Reached) -> ReachedNode<'a> {
+/// A node reached from a start (radius) or reaching a target (who-can), with its witness.
+fn reached_node<'a>(
+    graph: &'a Graph,
+    node: NodeId,
+    reach: crate::graph::Reach,
+    path: &[crate::graph::EdgeId],
+) -> ReachedNode<'a> {
     ReachedNode {
-        node: node_ref(graph, r.node),
-        reach: r.reach.as_str(),
-        hops: r.path.len(),
+        node: node_ref(graph, node),
+        reach: reach.as_str(),
+        hops: path.len(),
         attrs: graph
-            .node(r.node)
+            .node(node)
             .attrs
             .iter()
             .map(|(k, v)| (*k, v.as_str()))
             .collect(),
-        path: r.path.iter().map(|&e| step(graph, e)).collect(),
+        path: path.iter().map(|&e| step(graph, e)).collect(),
     }
 }
 
@@ -335,18 +341,7 @@ pub fn render_who_can(
         target: node_ref(graph, target),
         reachers: reachers
             .iter()
-            .map(|r| ReachedNode {
-                node: node_ref(graph, r.node),
-                reach: r.reach.as_str(),
-                hops: r.path.len(),
-                attrs: graph
-                    .node(r.node)
-                    .attrs
-                    .iter()
-                    .map(|(k, v)| (*k, v.as_str()))
-                    .collect(),
-                path: r.path.iter().map(|&e| step(graph, e)).collect(),
-            })
+            .map(|r| reached_node(graph, r.node, r.reach, &r.path))
             .collect(),
     };
     let mut out = serde_json::to_string_pretty(&doc)?;
