@@ -192,6 +192,85 @@ impl Compact {
         }
     }
 
+    /// The compact form of `graph` under an overlay, from `base`, the form of the graph
+    /// without it: the same rows less the masked edges, with the overlay's edges merged in by
+    /// edge index, so equal to [`Compact::new`] of the overlaid graph without reading every
+    /// edge record again (the bulk of a what-if on a large graph).
+    pub fn overlaid(base: &Compact, graph: &Graph) -> Compact {
+        let bound = graph.node_bound();
+        let mut kinds = base.kinds.clone();
+        kinds.resize(bound, None);
+        for &node in graph.overlay_nodes() {
+            if let Some(slot) = kinds.get_mut(node.index()) {
+                *slot = Some(graph.node(node).kind);
+            }
+        }
+        let masked = graph.masked();
+        let mut added: Vec<(u32, u32, u32)> = graph
+            .overlay_edges()
+            .iter()
+            .map(|&e| {
+                let (from, to) = graph.endpoints(e);
+                let definite = graph.edge(e).reach == Reach::Definite;
+                (
+                    from.index() as u32,
+                    to.index() as u32 | if definite { DEFINITE } else { 0 },
+                    e.index() as u32,
+                )
+            })
+            .collect();
+        added.sort_unstable_by_key(|&(from, _, e)| (from, e));
+        let mut start = Vec::with_capacity(bound + 1);
+        let mut other = Vec::with_capacity(base.out.other.len() + added.len());
+        let mut edge = Vec::with_capacity(base.out.edge.len() + added.len());
+        start.push(0u32);
+        let mut next_added = added.iter().peekable();
+        for n in 0..bound {
+            let kept = base
+                .out
+                .range(n)
+                .filter(|&i| {
+                    masked.is_empty()
+                        || !masked.contains(&EdgeId::from_index(base.out.edge[i] as usize))
+                })
+                .map(|i| (base.out.other[i], base.out.edge[i]));
+            let mut mine = Vec::new();
+            while let Some(&&(from, t, e)) = next_added.peek() {
+                if from as usize != n {
+                    break;
+                }
+                mine.push((t, e));
+                next_added.next();
+            }
+            // Both runs ascend by edge index: merge them.
+            let mut mine = mine.into_iter().peekable();
+            for (t, e) in kept {
+                while let Some(&(mt, me)) = mine.peek() {
+                    if me > e {
+                        break;
+                    }
+                    other.push(mt);
+                    edge.push(me);
+                    mine.next();
+                }
+                other.push(t);
+                edge.push(e);
+            }
+            for (mt, me) in mine {
+                other.push(mt);
+                edge.push(me);
+            }
+            start.push(other.len() as u32);
+        }
+        let out = Rows { start, other, edge };
+        Compact {
+            out_definite: out.definite(),
+            out,
+            kinds,
+            incoming: OnceLock::new(),
+        }
+    }
+
     /// Upper bound of node indices (as [`Graph::node_bound`]).
     pub fn bound(&self) -> usize {
         self.kinds.len()

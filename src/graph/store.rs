@@ -148,7 +148,20 @@ impl Graph {
     /// The adjacency as compressed rows (masked edges left out), built on first use after a
     /// change: O(V + E) once, then shared by every query until the graph changes again.
     pub fn compact(&self) -> &Compact {
-        self.compact.get_or_init(|| Compact::new(self))
+        self.compact.get_or_init(|| match &self.base {
+            // Under an overlay: the form without it, changed by the overlay alone.
+            Some(base) => Compact::overlaid(base, self),
+            None => Compact::new(self),
+        })
+    }
+
+    /// Nodes and edges added under a journal and not yet removed.
+    pub(crate) fn overlay_nodes(&self) -> &std::collections::HashSet<NodeId> {
+        &self.overlay_nodes
+    }
+
+    pub(crate) fn overlay_edges(&self) -> &std::collections::HashSet<EdgeId> {
+        &self.overlay_edges
     }
 
     /// Edges hidden by an overlay.
