@@ -101,6 +101,19 @@ impl<'a> Escalation<'a> {
         }
     }
 
+    /// Administrator control `principal` would hold with a policy allowing everything:
+    /// within what still limits it (boundary, denies, SCPs), `None` when even that is not
+    /// administrator-equivalent.
+    fn with_everything(
+        &self,
+        principal: &Principal,
+        scps: Option<&[(String, Vec<&Policy>)]>,
+    ) -> Option<Edge> {
+        let mut empowered = principal.clone();
+        empowered.identity.push(&self.everything);
+        admin_edge(&empowered, scps)
+    }
+
     /// Adds every technique's edges from `actor`.
     pub fn apply(
         &self,
@@ -116,6 +129,8 @@ impl<'a> Escalation<'a> {
         if admin_edge(actor, scps).is_some_and(|e| e.reach == crate::graph::Reach::Definite) {
             return;
         }
+        // The same for every technique and target that grants the actor itself everything.
+        let empowered_admin = std::cell::OnceCell::new();
         for rule in self.rules {
             let mut aims = self.aims(rule, actor);
             if let Some(only) = only {
@@ -144,32 +159,21 @@ impl<'a> Escalation<'a> {
                         // The actor makes a role it can assume an administrator, then assumes
                         // it: administrator-equivalent within what limits that role.
                         let Aim::Role(role) = &aim else { continue };
-                        let mut empowered = Principal::role(actor.account, role, self.book);
-                        empowered.with_organization(self.organization);
-                        empowered.identity.push(&self.everything);
-                        let Some(admin) = admin_edge(&empowered, scps) else {
+                        let mut target = Principal::role(actor.account, role, self.book);
+                        target.with_organization(self.organization);
+                        let Some(admin) = self.with_everything(&target, scps) else {
                             continue;
                         };
-                        merge(
-                            &mut decision,
-                            &admin.evidence,
-                            admin.reach == crate::graph::Reach::Conditional,
-                        );
+                        merge_admin(&mut decision, &admin);
                         (control, EdgeKind::EscalatesTo)
                     }
                     Gives::Admin => {
                         // Administrator-equivalent within what still limits it: the actor with
                         // a policy allowing everything, through its boundary, denies and SCPs.
-                        let mut empowered = actor.clone();
-                        empowered.identity.push(&self.everything);
-                        let Some(admin) = admin_edge(&empowered, scps) else {
-                            continue;
-                        };
-                        merge(
-                            &mut decision,
-                            &admin.evidence,
-                            admin.reach == crate::graph::Reach::Conditional,
-                        );
+                        let admin =
+                            empowered_admin.get_or_init(|| self.with_everything(actor, scps));
+                        let Some(admin) = admin else { continue };
+                        merge_admin(&mut decision, admin);
                         (control, EdgeKind::EscalatesTo)
                     }
                     Gives::Join => {
@@ -273,6 +277,7 @@ impl<'a> Escalation<'a> {
         scps: Option<&[(String, Vec<&Policy>)]>,
     ) -> Option<(Evidence, bool, String)> {
         let mut best: Option<(Evidence, bool, String)> = None;
+        let empowered_admin = std::cell::OnceCell::new();
         for rule in self.rules.iter().filter(|r| {
             r.gives == Gives::Admin
                 && matches!(
@@ -287,16 +292,9 @@ impl<'a> Escalation<'a> {
                 let Some(mut decision) = self.decide(rule, principal, &aim) else {
                     continue;
                 };
-                let mut empowered = principal.clone();
-                empowered.identity.push(&self.everything);
-                let Some(admin) = admin_edge(&empowered, scps) else {
-                    continue;
-                };
-                merge(
-                    &mut decision,
-                    &admin.evidence,
-                    admin.reach == crate::graph::Reach::Conditional,
-                );
+                let admin = empowered_admin.get_or_init(|| self.with_everything(principal, scps));
+                let Some(admin) = admin else { continue };
+                merge_admin(&mut decision, admin);
                 let conditional = decision.value == Tri::Unknown;
                 let mut evidence = Evidence::new(rule.id.clone());
                 evidence.statements = decision.allowed_by;
@@ -508,6 +506,15 @@ impl<'a> Escalation<'a> {
             resource_names_caller: Tri::False,
         })
     }
+}
+
+/// Folds an administrator-control edge the technique leads to into its decision.
+fn merge_admin(decision: &mut Decision, admin: &Edge) {
+    merge(
+        decision,
+        &admin.evidence,
+        admin.reach == crate::graph::Reach::Conditional,
+    );
 }
 
 /// Folds the evidence of a consequence (the admin check) into a technique's decision.
