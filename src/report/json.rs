@@ -83,6 +83,16 @@ pub struct MissingDoc<'a> {
     pub may_hide: &'a str,
 }
 
+impl<'a> MissingDoc<'a> {
+    pub fn of(missing: &'a crate::snapshot::MissingSource) -> Self {
+        MissingDoc {
+            source: &missing.source,
+            reason: &missing.reason,
+            may_hide: &missing.may_hide,
+        }
+    }
+}
+
 pub(crate) fn node_ref(graph: &Graph, id: NodeId) -> NodeRef<'_> {
     let n = graph.node(id);
     NodeRef {
@@ -190,15 +200,7 @@ fn radius_doc_with<'a, Nodes>(
         },
         nodes,
         missing_sources: summary.missing.iter().map(|m| m.source.as_str()).collect(),
-        missing_source_details: summary
-            .missing
-            .iter()
-            .map(|m| MissingDoc {
-                source: &m.source,
-                reason: &m.reason,
-                may_hide: &m.may_hide,
-            })
-            .collect(),
+        missing_source_details: summary.missing.iter().map(MissingDoc::of).collect(),
     }
 }
 

@@ -131,15 +131,7 @@ pub fn audit_doc<'a>(view: &'a AuditView<'a>) -> AuditDoc<'a> {
             })
             .collect(),
         missing_sources: audit.missing.iter().map(|m| m.source.as_str()).collect(),
-        missing_source_details: audit
-            .missing
-            .iter()
-            .map(|m| MissingDoc {
-                source: &m.source,
-                reason: &m.reason,
-                may_hide: &m.may_hide,
-            })
-            .collect(),
+        missing_source_details: audit.missing.iter().map(MissingDoc::of).collect(),
     }
 }
 

@@ -1,6 +1,6 @@
 //! The audit as Markdown, for a ticket or a pull request: a summary table, then each finding.
 
-use super::{AuditView, counts_line, path_evidence};
+use super::{AuditView, counts_line, finding_evidence};
 use crate::report::table::path_line;
 use std::fmt::Write;
 
@@ -64,23 +64,7 @@ pub fn render(view: &AuditView) -> String {
                     path_line(g, w.start, &w.edges).replace('`', "'")
                 );
             }
-            let mut evidence: Vec<String> = f
-                .evidence
-                .iter()
-                .map(|s| format!("{} (`{}#{}`)", s.policy, s.file, s.pointer))
-                .collect();
-            if let Some(w) = &f.path {
-                for line in path_evidence(g, &w.edges) {
-                    if !evidence.contains(&line) {
-                        evidence.push(line);
-                    }
-                }
-            }
-            evidence.extend(
-                f.records
-                    .iter()
-                    .map(|r| format!("{} (`{}#{}`)", r.what, r.file, r.pointer)),
-            );
+            let evidence = finding_evidence(g, f, |file, pointer| format!("`{file}#{pointer}`"));
             if !evidence.is_empty() {
                 let _ = writeln!(out, "- **evidence**:");
                 for e in evidence {

@@ -37,6 +37,34 @@ pub fn counts_line(audit: &Audit) -> String {
     }
 }
 
+/// Every line of a finding's evidence, each once: its statements, the policies along its
+/// path, its records. `at` writes a file and pointer (quoted or not, as the format wants).
+pub fn finding_evidence(
+    graph: &Graph,
+    finding: &crate::audit::Finding,
+    at: impl Fn(&str, &str) -> String,
+) -> Vec<String> {
+    let mut evidence: Vec<String> = finding
+        .evidence
+        .iter()
+        .map(|s| format!("{} ({})", s.policy, at(&s.file, &s.pointer)))
+        .collect();
+    if let Some(w) = &finding.path {
+        for line in path_evidence(graph, &w.edges) {
+            if !evidence.contains(&line) {
+                evidence.push(line);
+            }
+        }
+    }
+    evidence.extend(
+        finding
+            .records
+            .iter()
+            .map(|r| format!("{} ({})", r.what, at(&r.file, &r.pointer))),
+    );
+    evidence
+}
+
 /// The policies and records along a path, deduplicated, as `policy (file#pointer)`.
 pub fn path_evidence(graph: &Graph, path: &[EdgeId]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();

@@ -1,6 +1,6 @@
 //! The audit for people: counts, one line per finding, then each finding in full.
 
-use super::{AuditView, counts_line, path_evidence};
+use super::{AuditView, counts_line, finding_evidence};
 use crate::report::table::{path_line, table};
 use std::fmt::Write;
 
@@ -59,23 +59,7 @@ pub fn render(view: &AuditView) -> String {
             if let Some(w) = &f.path {
                 let _ = writeln!(out, "  path       {}", path_line(g, w.start, &w.edges));
             }
-            let mut evidence: Vec<String> = f
-                .evidence
-                .iter()
-                .map(|s| format!("{} ({}#{})", s.policy, s.file, s.pointer))
-                .collect();
-            if let Some(w) = &f.path {
-                for line in path_evidence(g, &w.edges) {
-                    if !evidence.contains(&line) {
-                        evidence.push(line);
-                    }
-                }
-            }
-            evidence.extend(
-                f.records
-                    .iter()
-                    .map(|r| format!("{} ({}#{})", r.what, r.file, r.pointer)),
-            );
+            let evidence = finding_evidence(g, f, |file, pointer| format!("{file}#{pointer}"));
             for (i, line) in evidence.iter().enumerate() {
                 let head = if i == 0 { "evidence" } else { "" };
                 let _ = writeln!(out, "  {head:<10} {line}");
