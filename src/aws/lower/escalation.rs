@@ -347,17 +347,8 @@ impl<'a> Escalation<'a> {
                 Target::OwnPolicy => format!("arn:aws:iam::{}:policy/*", actor.account.id),
                 Target::Myself => actor.arn().to_string(),
             };
-            let resource = permission
-                .resource
-                .replace("{target.arn}", &any_target)
-                .replace("{target.name}", "*")
-                .replace("{self.arn}", actor.arn())
-                .replace("{account}", &actor.account.id);
-            let context: Vec<(&str, &str)> = permission
-                .context
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect();
+            let resource = resource_of(permission, &any_target, "*", actor);
+            let context = request_keys(permission);
             if !self
                 .authz
                 .decide_with(actor, &permission.action, &resource, true, &context, false)
@@ -377,17 +368,8 @@ impl<'a> Escalation<'a> {
         let mut statements: Vec<StatementRef> = Vec::new();
         let mut undecided: Vec<Undecided> = Vec::new();
         for permission in &rule.permissions {
-            let resource = permission
-                .resource
-                .replace("{target.arn}", aim.arn(actor))
-                .replace("{target.name}", aim.name(actor))
-                .replace("{self.arn}", actor.arn())
-                .replace("{account}", &actor.account.id);
-            let context: Vec<(&str, &str)> = permission
-                .context
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect();
+            let resource = resource_of(permission, aim.arn(actor), aim.name(actor), actor);
+            let context = request_keys(permission);
             let d = self.authz.decide_with(
                 actor,
                 &permission.action,
@@ -506,6 +488,30 @@ impl<'a> Escalation<'a> {
             resource_names_caller: Tri::False,
         })
     }
+}
+
+/// The resource a technique's permission is asked on, its placeholders filled in.
+fn resource_of(
+    permission: &crate::rules::PermissionSyntax,
+    target_arn: &str,
+    target_name: &str,
+    actor: &Principal,
+) -> String {
+    permission
+        .resource
+        .replace("{target.arn}", target_arn)
+        .replace("{target.name}", target_name)
+        .replace("{self.arn}", actor.arn())
+        .replace("{account}", &actor.account.id)
+}
+
+/// The condition keys a technique's request carries besides the actor's.
+fn request_keys(permission: &crate::rules::PermissionSyntax) -> Vec<(&str, &str)> {
+    permission
+        .context
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
 }
 
 /// Folds an administrator-control edge the technique leads to into its decision.
