@@ -74,15 +74,15 @@ impl<'g> Reaches<'g> {
             return Vec::new();
         }
         let graph = self.graph;
-        let mut out: Vec<AdminReach> = self
-            .radius(node)
+        let radius = self.radius(node);
+        let mut out: Vec<AdminReach> = radius
             .reached
             .iter()
             .filter(|r| graph.node(r.node).kind == NodeKind::AccountControl)
             .map(|r| AdminReach {
                 control: r.node,
                 reach: r.reach,
-                path: r.path.clone(),
+                path: radius.path(r),
             })
             .collect();
         out.sort_by_key(|a| (a.reach, a.path.len()));
@@ -101,11 +101,11 @@ impl<'g> Reaches<'g> {
             .filter(|&c| self.may_reach_admin(c))
             .collect();
         for cred in credentials {
-            for r in &self.radius(cred).reached {
-                let via_control = r
-                    .path
-                    .iter()
-                    .any(|&e| graph.edge(e).kind == EdgeKind::Controls);
+            let radius = self.radius(cred);
+            for r in &radius.reached {
+                let via_control = radius
+                    .edges_back(r)
+                    .any(|e| graph.edge(e).kind == EdgeKind::Controls);
                 if !via_control {
                     map.entry(r.node).or_default().push((cred, r.reach));
                 }

@@ -125,7 +125,7 @@ pub fn build(graph: &Graph, scope: &Scope, title: &str, max_nodes: usize) -> Vie
                 .reached
                 .iter()
                 .filter(|x| graph.node(x.node).kind == NodeKind::AccountControl)
-                .flat_map(|x| x.path.iter().map(|&e| graph.endpoints(e).1))
+                .flat_map(|x| r.edges_back(x).map(|e| graph.endpoints(e).1))
                 .collect();
             let mut nodes: Vec<(u8, usize, NodeId)> = vec![(0, 0, *from)];
             for x in &r.reached {
@@ -133,10 +133,10 @@ pub fn build(graph: &Graph, scope: &Scope, title: &str, max_nodes: usize) -> Vie
                 if !direct.contains(&x.node) {
                     // Reached only once the holder controls an account: counted, not drawn.
                     if kind == NodeKind::Principal {
-                        let control = x
-                            .path
-                            .iter()
-                            .map(|&e| graph.endpoints(e).1)
+                        let control = r
+                            .path(x)
+                            .into_iter()
+                            .map(|e| graph.endpoints(e).1)
                             .find(|&n| graph.node(n).kind == NodeKind::AccountControl);
                         if let Some(c) = control {
                             *through_control.entry(c).or_default() += 1;
@@ -151,7 +151,7 @@ pub fn build(graph: &Graph, scope: &Scope, title: &str, max_nodes: usize) -> Vie
                     NodeKind::Resource => 4,
                     _ => 3,
                 };
-                nodes.push((rank, x.path.len(), x.node));
+                nodes.push((rank, x.hops, x.node));
             }
             nodes.sort();
             order = nodes.into_iter().map(|(_, _, n)| n).collect();

@@ -382,7 +382,7 @@ pub fn plan(mut inputs: Inputs) -> Result<Plan, String> {
                 hours(s)
             )
         });
-        let path = format!("{} ({}, {} hops)", n.label, r.reach.as_str(), r.path.len());
+        let path = format!("{} ({}, {} hops)", n.label, r.reach.as_str(), r.hops);
         match n.class {
             "session-token" | "federation-token" => {
                 let user = n
@@ -527,10 +527,9 @@ pub fn plan(mut inputs: Inputs) -> Result<Plan, String> {
         if n.kind != NodeKind::Resource || !n.attrs.contains_key("holds_secret") {
             continue;
         }
-        let via = r
-            .path
-            .last()
-            .map(|&e| graph.edge(e).evidence.mechanism.clone())
+        let via = reach
+            .via(r)
+            .map(|e| graph.edge(e).evidence.mechanism.clone())
             .unwrap_or_default();
         if let Some(pb) = book(n.class) {
             let mut vars = base.clone();
@@ -766,7 +765,7 @@ fn candidates(graph: &Graph, reach: &Radius, rules: &[Rule]) -> Vec<(Change, Str
     let mut out: Vec<(Change, String)> = Vec::new();
     let mut deferred: Vec<(Change, String)> = Vec::new();
     for t in targets {
-        for &e in &t.path {
+        for e in reach.path(t) {
             let (from, to) = graph.endpoints(e);
             let edge = graph.edge(e);
             let from_node = graph.node(from);

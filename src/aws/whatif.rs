@@ -446,7 +446,7 @@ fn keyed(graph: &Graph, r: &Radius) -> Vec<ReachedKey> {
                 kind: n.kind,
                 label: n.label.clone(),
                 reach: x.reach,
-                hops: x.path.len(),
+                hops: x.hops,
             }
         })
         .collect()

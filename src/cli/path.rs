@@ -39,10 +39,8 @@ pub fn run(args: PathArgs, policies: Option<&Path>, out: &mut dyn Write) -> Resu
         paths(&analysis.graph, from, to, args.max.max(1), 200_000)
     } else {
         // The witness of the radius: the shortest all-definite path if there is one.
-        radius(&analysis.graph, from)
-            .get(to)
-            .map(|r| vec![r.path.clone()])
-            .unwrap_or_default()
+        let r = radius(&analysis.graph, from);
+        r.get(to).map(|x| vec![r.path(x)]).unwrap_or_default()
     };
     let text = match args.format {
         Format::Table => report::table::render_path(&analysis.graph, from, to, &found),

@@ -1,27 +1,73 @@
 use crate::graph::{Compact, EdgeId, Graph, NodeId, Reach, compact};
 
-/// One node reached from the start, with the witness path that proves it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One node reached from the start. Its witness path is kept by the [`Radius`] as a tree of
+/// predecessors and built on demand ([`Radius::path`]): a wide key reaches a hundred thousand
+/// nodes, and one path vector each was most of the cost of the search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Reached {
     pub node: NodeId,
     /// `Definite` when some path of only definite edges reaches the node.
     pub reach: Reach,
-    /// Shortest path from the start: the shortest all-definite path for definite nodes, the
-    /// shortest path of any edges for conditional ones.
-    pub path: Vec<EdgeId>,
+    /// Length of the witness path.
+    pub hops: usize,
 }
 
 /// Everything reachable from one start node, the start excluded, ordered by the length of
 /// its witness path and then by order of discovery.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Radius {
     pub start: NodeId,
     pub reached: Vec<Reached>,
+    /// The search over definite edges: witnesses of definite nodes.
+    definite: Tree,
+    /// The search over all edges: witnesses of conditional nodes.
+    any: Tree,
+}
+
+impl std::fmt::Debug for Radius {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Radius")
+            .field("start", &self.start)
+            .field("reached", &self.reached)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Radius {
     pub fn get(&self, node: NodeId) -> Option<&Reached> {
         self.reached.iter().find(|r| r.node == node)
+    }
+
+    /// The witness of a reached node: the shortest all-definite path from the start for a
+    /// definite node, the shortest path of any edges for a conditional one.
+    pub fn path(&self, reached: &Reached) -> Vec<EdgeId> {
+        let tree = match reached.reach {
+            Reach::Definite => &self.definite,
+            Reach::Conditional => &self.any,
+        };
+        tree.path_to(reached.node.index() as u32)
+    }
+
+    /// The edges of a reached node's witness from the node back to the start, without
+    /// building the path.
+    pub fn edges_back(&self, reached: &Reached) -> impl Iterator<Item = EdgeId> + '_ {
+        let tree = match reached.reach {
+            Reach::Definite => &self.definite,
+            Reach::Conditional => &self.any,
+        };
+        let mut node = reached.node.index() as u32;
+        std::iter::from_fn(move || {
+            (tree.depth(node) > 0).then(|| {
+                let (from, edge) = tree.parent[node as usize];
+                node = from;
+                EdgeId::from_index(edge as usize)
+            })
+        })
+    }
+
+    /// The last edge of a reached node's witness: the one that reaches it.
+    pub fn via(&self, reached: &Reached) -> Option<EdgeId> {
+        self.edges_back(reached).next()
     }
 }
 
@@ -34,72 +80,59 @@ impl Radius {
 pub fn radius(graph: &Graph, start: NodeId) -> Radius {
     let compact = graph.compact();
     let definite = Tree::search(compact, start.index(), true);
-    let any = Tree::search(compact, start.index(), false);
+    let mut any = Tree::search(compact, start.index(), false);
 
     // A definite node's witness may be longer than the shortest conditional path that first
     // found it: order by witness length, keeping discovery order among equals (a counting
     // sort over the order of the search over all edges).
     let witness = |node: u32| {
         if definite.seen(node) {
-            (&definite, Reach::Definite)
+            (definite.depth(node), Reach::Definite)
         } else {
-            (&any, Reach::Conditional)
+            (any.depth(node), Reach::Conditional)
         }
     };
     let found = any.order.get(1..).unwrap_or_default();
     let mut at = vec![0usize; any.levels().max(definite.levels()) + 2];
     for &node in found {
-        let (tree, _) = witness(node);
-        at[tree.depth(node) + 1] += 1;
+        at[witness(node).0 + 1] += 1;
     }
     for i in 1..at.len() {
         at[i] += at[i - 1];
     }
-    let mut sorted = vec![0u32; found.len()];
+    let mut reached = vec![
+        Reached {
+            node: start,
+            reach: Reach::Definite,
+            hops: 0,
+        };
+        found.len()
+    ];
     for &node in found {
-        let (tree, _) = witness(node);
-        let slot = &mut at[tree.depth(node)];
-        sorted[*slot] = node;
-        *slot += 1;
-    }
-    // Witnesses shortest first: a node's witness is its parent's plus one edge whenever the
-    // parent's own witness comes from the same tree (always for a definite node, and for a
-    // conditional node whose parent is conditional too), so it is copied from the parent's,
-    // built just before, instead of walking the tree again.
-    // Each node's position in `reached` plus one, 0 until it is there.
-    let mut built = vec![0u32; compact.bound()];
-    let mut reached: Vec<Reached> = Vec::with_capacity(sorted.len());
-    for node in sorted {
-        let (tree, reach) = witness(node);
-        let (from, edge) = tree.parent[node as usize];
-        let parents = match built[from as usize] {
-            0 => None,
-            at if reach == Reach::Definite || !definite.seen(from) => {
-                reached.get(at as usize - 1).map(|p| p.path.as_slice())
-            }
-            _ => None,
-        };
-        let path = match parents {
-            Some(before) => {
-                let mut path = Vec::with_capacity(before.len() + 1);
-                path.extend_from_slice(before);
-                path.push(EdgeId::from_index(edge as usize));
-                path
-            }
-            None => tree.path_to(node),
-        };
-        reached.push(Reached {
+        let (hops, reach) = witness(node);
+        let slot = &mut at[hops];
+        reached[*slot] = Reached {
             node: NodeId::from_index(node as usize),
             reach,
-            path,
-        });
-        built[node as usize] = reached.len() as u32;
+            hops,
+        };
+        *slot += 1;
     }
-    Radius { start, reached }
+    any.order = Vec::new();
+    Radius {
+        start,
+        reached,
+        definite: Tree {
+            order: Vec::new(),
+            ..definite
+        },
+        any,
+    }
 }
 
 /// A BFS tree over the compact adjacency: for every reached node, its depth and the edge
 /// (and node) that first reached it.
+#[derive(Clone)]
 pub(super) struct Tree {
     /// Depth + 1, 0 for a node not reached.
     depth: Vec<u32>,
@@ -232,7 +265,7 @@ mod tests {
         let d_reached = r.get(d).cloned();
         let d_reached = d_reached.as_ref();
         assert_eq!(d_reached.map(|x| x.reach), Some(Reach::Definite));
-        assert_eq!(d_reached.map(|x| x.path.len()), Some(3));
+        assert_eq!(d_reached.map(|x| r.path(x).len()), Some(3));
     }
 
     #[test]
@@ -243,7 +276,7 @@ mod tests {
         g.add_edge(b, c, edge(Reach::Definite));
         let r = radius(&g, a);
         assert_eq!(r.get(c).map(|x| x.reach), Some(Reach::Conditional));
-        assert_eq!(r.get(c).map(|x| x.path.len()), Some(2));
+        assert_eq!(r.get(c).map(|x| r.path(x).len()), Some(2));
         assert!(
             r.get(a).is_none(),
             "the start is not part of its own radius"
@@ -289,8 +322,8 @@ mod tests {
     }
 
     /// The search as it was written on petgraph's adjacency, through `Graph::out_edges` (which
-    /// hides masked edges): the reference for the compact form.
-    fn radius_by_walk(graph: &Graph, start: NodeId) -> Radius {
+    /// hides masked edges), each node with its witness: the reference for the compact form.
+    fn radius_by_walk(graph: &Graph, start: NodeId) -> Vec<(Reached, Vec<EdgeId>)> {
         fn tree(
             graph: &Graph,
             start: NodeId,
@@ -326,7 +359,7 @@ mod tests {
         };
         let (definite, _) = tree(graph, start, true);
         let (any, order) = tree(graph, start, false);
-        let mut reached: Vec<Reached> = order
+        let mut reached: Vec<(Reached, Vec<EdgeId>)> = order
             .into_iter()
             .filter(|&n| n != start)
             .map(|node| {
@@ -335,19 +368,18 @@ mod tests {
                 } else {
                     (Reach::Conditional, &any)
                 };
-                Reached {
-                    node,
-                    reach,
-                    path: path_to(parent, node),
-                }
+                let path = path_to(parent, node);
+                let hops = path.len();
+                (Reached { node, reach, hops }, path)
             })
             .collect();
-        reached.sort_by_key(|r| r.path.len());
-        Radius { start, reached }
+        reached.sort_by_key(|r| r.0.hops);
+        reached
     }
 
-    fn same(a: &Radius, b: &Radius) -> bool {
-        a.start == b.start && a.reached == b.reached
+    /// The nodes of a radius with their witnesses, in order.
+    fn with_paths(r: &Radius) -> Vec<(Reached, Vec<EdgeId>)> {
+        r.reached.iter().map(|x| (*x, r.path(x))).collect()
     }
 
     proptest! {
@@ -370,7 +402,9 @@ mod tests {
             // Every witness is a real path from the start, definite where the node is.
             for x in &r.reached {
                 let mut at = ids[0];
-                for &e in &x.path {
+                let path = r.path(x);
+                prop_assert_eq!(path.len(), x.hops);
+                for &e in &path {
                     let (s, t) = g.endpoints(e);
                     prop_assert_eq!(s, at);
                     if x.reach == Reach::Definite {
@@ -406,8 +440,8 @@ mod tests {
                 // The form kept (or put back after an overlay) is the one a rebuild gives.
                 prop_assert_eq!(g.compact(), &Compact::new(g));
                 for &x in ids {
-                    let (fast, walked) = (radius(g, x), radius_by_walk(g, x));
-                    prop_assert!(same(&fast, &walked), "{:?}: {:?} != {:?}", x, fast, walked);
+                    let (fast, walked) = (with_paths(&radius(g, x)), radius_by_walk(g, x));
+                    prop_assert_eq!(fast, walked, "from {:?}", x);
                 }
                 Ok(())
             };

@@ -126,7 +126,7 @@ pub fn radius_doc<'a>(summary: &'a RadiusSummary<'a>) -> RadiusDoc<'a> {
         .radius
         .reached
         .iter()
-        .map(|r| reached_node(summary.graph, r.node, r.reach, &r.path))
+        .map(|r| reached_node(summary.graph, r.node, r.reach, &summary.radius.path(r)))
         .collect();
     radius_doc_with(summary, nodes)
 }
@@ -146,7 +146,7 @@ impl Serialize for StreamedNodes<'_> {
                 .radius
                 .reached
                 .iter()
-                .map(|r| reached_node(graph, r.node, r.reach, &r.path)),
+                .map(|r| reached_node(graph, r.node, r.reach, &self.summary.radius.path(r))),
         )
     }
 }

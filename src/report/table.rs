@@ -2,6 +2,7 @@
 
 use super::summary::RadiusSummary;
 use crate::graph::{EdgeId, Graph, NodeId, NodeKind, Reach};
+use crate::query::Reached;
 use std::fmt::Write;
 
 const SECTIONS: [(NodeKind, &str); 5] = [
@@ -53,7 +54,8 @@ pub fn render_radius(s: &RadiusSummary) -> String {
                     reach.as_str()
                 );
                 if let Some(r) = s.radius.get(id) {
-                    let _ = writeln!(out, "  {}", path_line(g, s.radius.start, &r.path));
+                    let path = s.radius.path(r);
+                    let _ = writeln!(out, "  {}", path_line(g, s.radius.start, &path));
                 }
             }
         }
@@ -73,16 +75,14 @@ pub fn render_radius(s: &RadiusSummary) -> String {
             .filter(|r| g.node(r.node).kind == kind)
             .collect();
         // Stable: equal hop counts keep the order of discovery.
-        reached.sort_by_key(|r| r.path.len());
+        reached.sort_by_key(|r| r.hops);
         let rows: Vec<[String; 4]> = reached
             .into_iter()
             .map(|r| {
-                let via = r.path.last().map(|&e| via(g, e)).unwrap_or_default();
+                let last = s.radius.via(r);
+                let via = last.map(|e| via(g, e)).unwrap_or_default();
                 // A session lives as long as the edge that minted it allows (chaining caps it).
-                let lifetime = r
-                    .path
-                    .last()
-                    .and_then(|&e| g.edge(e).evidence.session_max_secs);
+                let lifetime = last.and_then(|e| g.edge(e).evidence.session_max_secs);
                 let name = match lifetime {
                     Some(secs) => {
                         format!("{} (lives up to {})", g.node(r.node).label, duration(secs))
@@ -91,7 +91,7 @@ pub fn render_radius(s: &RadiusSummary) -> String {
                 };
                 [
                     r.reach.as_str().to_string(),
-                    r.path.len().to_string(),
+                    r.hops.to_string(),
                     truncate(&name, NAME_WIDTH),
                     via,
                 ]
@@ -114,7 +114,7 @@ pub fn render_radius(s: &RadiusSummary) -> String {
         let _ = writeln!(out, "\nCONDITIONAL PRINCIPALS: what decides them");
         for r in conditional {
             let _ = writeln!(out, "  {}", g.node(r.node).label);
-            for &e in &r.path {
+            for e in s.radius.path(r) {
                 for u in &g.edge(e).evidence.undecided {
                     let _ = writeln!(out, "    - {}: {}", u.key, u.reason);
                 }
@@ -124,15 +124,16 @@ pub fn render_radius(s: &RadiusSummary) -> String {
 
     // Principals reached through control of an account share that account's path, shown
     // under ADMIN; list only the others in full.
-    let through_control = |path: &[EdgeId]| {
-        path.iter()
-            .any(|&e| g.node(g.endpoints(e).1).kind == NodeKind::AccountControl)
+    let through_control = |r: &Reached| {
+        s.radius
+            .edges_back(r)
+            .any(|e| g.node(g.endpoints(e).1).kind == NodeKind::AccountControl)
     };
     let principals: Vec<_> = s
         .radius
         .reached
         .iter()
-        .filter(|r| g.node(r.node).kind == NodeKind::Principal && !through_control(&r.path))
+        .filter(|r| g.node(r.node).kind == NodeKind::Principal && !through_control(r))
         .collect();
     if !principals.is_empty() {
         let _ = writeln!(
@@ -145,7 +146,7 @@ pub fn render_radius(s: &RadiusSummary) -> String {
                 "  {} [{}]\n    {}",
                 g.node(r.node).label,
                 r.reach.as_str(),
-                path_line(g, s.radius.start, &r.path)
+                path_line(g, s.radius.start, &s.radius.path(r))
             );
         }
     }
@@ -153,7 +154,7 @@ pub fn render_radius(s: &RadiusSummary) -> String {
         .radius
         .reached
         .iter()
-        .filter(|r| g.node(r.node).kind == NodeKind::Principal && through_control(&r.path))
+        .filter(|r| g.node(r.node).kind == NodeKind::Principal && through_control(r))
         .count();
     if controlled > 0 {
         let _ = writeln!(

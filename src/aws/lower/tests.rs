@@ -954,7 +954,11 @@ fn star_on_star_administers_the_account_which_controls_every_principal() {
     let bob = g.find_key(&user_arn(A, "bob")).unwrap();
     let reached = r.get(bob).expect("bob is reached through account control");
     assert_eq!(reached.reach, Reach::Definite);
-    let kinds: Vec<EdgeKind> = reached.path.iter().map(|&e| g.edge(e).kind).collect();
+    let kinds: Vec<EdgeKind> = r
+        .path(reached)
+        .into_iter()
+        .map(|e| g.edge(e).kind)
+        .collect();
     assert_eq!(kinds, vec![EdgeKind::Administers, EdgeKind::Controls]);
 }
 
