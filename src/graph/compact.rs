@@ -10,12 +10,16 @@
 //!
 //! Masked edges (what-if overlays) are left out when the arrays are built; [`Graph`] drops
 //! them on every change (node or edge added or removed, mask set or cleared) and puts back
-//! the form of the graph without overlays when the last overlay comes off. The incoming rows
-//! (who-can) are built from the outgoing ones on the first backward search.
+//! the form of the graph without overlays when the last overlay comes off. Under an overlay
+//! the arrays of the graph without it are shared, and only the rows of the nodes whose edges
+//! the overlay changes are made again: a what-if on a graph of millions of edges touches a
+//! few hundred rows. The incoming rows (who-can) are built from the outgoing ones on the
+//! first backward search.
 
 use super::{EdgeId, Graph, NodeId, NodeKind, Reach};
 use petgraph::visit::{EdgeIndexable, EdgeRef, IntoEdgeReferences};
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 
 /// The top bit of a packed neighbour: the edge is definite.
 const DEFINITE: u32 = 1 << 31;
@@ -26,23 +30,116 @@ const DEFINITE: u32 = 1 << 31;
 /// fit in memory long before.
 #[derive(Debug, Clone, Default)]
 pub struct Compact {
+    /// The rows of every node: of the graph itself, or under an overlay of the graph without
+    /// it (shared with the form kept for when the overlay comes off).
+    dense: Arc<Dense>,
+    /// Under an overlay: the rows it changes, read instead of `dense`'s.
+    patch: Option<Arc<Patch>>,
+}
+
+#[derive(Debug, Default)]
+struct Dense {
     out: Rows,
     /// The definite edges alone, for searches that follow only them.
     out_definite: Rows,
-    /// Each node's kind, `None` for an index no node holds (removed by an overlay).
+    /// Each node's kind, `None` for an index no node holds.
     kinds: Vec<Option<NodeKind>>,
     /// Incoming edges, every edge and the definite ones alone: made from `out` when first
     /// needed.
     incoming: OnceLock<(Rows, Rows)>,
 }
 
+/// What an overlay changes in the rows of the graph without it: the rows of the sources of
+/// masked and added edges (and, once a backward search asks, of their targets).
+#[derive(Debug)]
+struct Patch {
+    /// Each node's kind under the overlay (the overlay's nodes included).
+    kinds: Vec<Option<NodeKind>>,
+    out: Sparse,
+    out_definite: Sparse,
+    /// Edges under the overlay.
+    edge_count: usize,
+    /// The masked edges by index, and their targets, for the incoming rows; the overlay's
+    /// edges as (source, packed target, edge).
+    masked: Vec<u32>,
+    masked_targets: Vec<u32>,
+    added: Vec<(u32, u32, u32)>,
+    incoming: OnceLock<(Sparse, Sparse)>,
+}
+
+/// Rows of a few nodes: `has` marks them (one bit per node), `slot` finds their run.
+#[derive(Debug, Default)]
+struct Sparse {
+    has: Vec<u64>,
+    slot: HashMap<u32, u32>,
+    rows: Rows,
+}
+
+impl Sparse {
+    /// From `(node, row)` pairs, each row as (packed neighbour, edge).
+    fn new(bound: usize, rows: impl IntoIterator<Item = (u32, Vec<(u32, u32)>)>) -> Sparse {
+        let mut sparse = Sparse {
+            has: vec![0; bound.div_ceil(64)],
+            ..Sparse::default()
+        };
+        sparse.rows.start.push(0);
+        for (node, row) in rows {
+            let n = node as usize;
+            if let Some(word) = sparse.has.get_mut(n / 64) {
+                *word |= 1 << (n % 64);
+            }
+            sparse.slot.insert(node, sparse.slot.len() as u32);
+            for (other, edge) in row {
+                sparse.rows.other.push(other);
+                sparse.rows.edge.push(edge);
+            }
+            sparse.rows.start.push(sparse.rows.other.len() as u32);
+        }
+        sparse
+    }
+
+    /// The definite edges of the same rows.
+    fn definite(&self, bound: usize) -> Sparse {
+        let mut by_slot: Vec<(u32, u32)> = self.slot.iter().map(|(&n, &s)| (s, n)).collect();
+        by_slot.sort_unstable();
+        Sparse::new(
+            bound,
+            by_slot.into_iter().map(|(slot, node)| {
+                let r = self.rows.range(slot as usize);
+                let row = self.rows.other[r.clone()]
+                    .iter()
+                    .zip(&self.rows.edge[r])
+                    .filter(|(o, _)| definite(**o))
+                    .map(|(&o, &e)| (o, e))
+                    .collect();
+                (node, row)
+            }),
+        )
+    }
+
+    /// The row of `node`, if it is one of these.
+    #[inline]
+    fn get(&self, node: usize) -> Option<(&[u32], &[u32])> {
+        let word = *self.has.get(node / 64)?;
+        if word & (1 << (node % 64)) == 0 {
+            return None;
+        }
+        let r = self.rows.range(*self.slot.get(&(node as u32))? as usize);
+        Some((&self.rows.other[r.clone()], &self.rows.edge[r]))
+    }
+}
+
 impl PartialEq for Compact {
-    /// The incoming rows follow from the outgoing ones: whether they are made yet is not a
-    /// difference.
+    /// Equal when every node has the same kind and the same rows, however they are held
+    /// (whether the incoming rows are made yet is not a difference either).
     fn eq(&self, other: &Compact) -> bool {
-        self.out == other.out
-            && self.out_definite == other.out_definite
-            && self.kinds == other.kinds
+        let bound = self.bound();
+        bound == other.bound()
+            && (0..bound).all(|n| {
+                self.kind_at(n) == other.kind_at(n)
+                    && self.raw(n, false, false) == other.raw(n, false, false)
+                    && self.raw(n, false, true) == other.raw(n, false, true)
+            })
     }
 }
 
@@ -174,10 +271,9 @@ impl Compact {
             .edge_references()
             .filter(|e| !hidden.get(e.id().index()).copied().unwrap_or(false))
             .map(|e| {
-                let definite = e.weight().reach == Reach::Definite;
                 (
                     e.source().index() as u32,
-                    e.target().index() as u32 | if definite { DEFINITE } else { 0 },
+                    packed(e.target().index(), e.weight().reach),
                     e.id().index() as u32,
                 )
             })
@@ -185,130 +281,151 @@ impl Compact {
         let out = Rows::new(bound, &edges);
         drop(edges);
         Compact {
-            out_definite: out.definite(),
-            out,
-            kinds,
-            incoming: OnceLock::new(),
+            dense: Arc::new(Dense {
+                out_definite: out.definite(),
+                out,
+                kinds,
+                incoming: OnceLock::new(),
+            }),
+            patch: None,
         }
     }
 
+    pub fn kind(&self, node: NodeId) -> Option<NodeKind> {
+        self.kind_at(node.index())
+    }
+
     /// The compact form of `graph` under an overlay, from `base`, the form of the graph
-    /// without it: the same rows less the masked edges, with the overlay's edges merged in by
-    /// edge index, so equal to [`Compact::new`] of the overlaid graph without reading every
-    /// edge record again (the bulk of a what-if on a large graph).
+    /// without it: `base`'s rows shared, and made again only for the nodes whose edges the
+    /// overlay masks or adds (their rows less the masked edges, the overlay's merged in by
+    /// edge index), so equal to [`Compact::new`] of the overlaid graph in time proportional
+    /// to the overlay, not to the graph.
     pub fn overlaid(base: &Compact, graph: &Graph) -> Compact {
+        if base.patch.is_some() {
+            // Not the form of a graph without overlays: build from scratch.
+            return Compact::new(graph);
+        }
+        let dense = &base.dense;
         let bound = graph.node_bound();
-        let mut kinds = base.kinds.clone();
+        let mut kinds = dense.kinds.clone();
         kinds.resize(bound, None);
         for &node in graph.overlay_nodes() {
             if let Some(slot) = kinds.get_mut(node.index()) {
                 *slot = Some(graph.node(node).kind);
             }
         }
-        let masked = graph.masked();
+        let pg = graph.petgraph();
+        let mut masked: Vec<u32> = graph.masked().iter().map(|e| e.index() as u32).collect();
+        masked.sort_unstable();
         let mut added: Vec<(u32, u32, u32)> = graph
             .overlay_edges()
             .iter()
             .map(|&e| {
                 let (from, to) = graph.endpoints(e);
-                let definite = graph.edge(e).reach == Reach::Definite;
+                let reach = graph.edge(e).reach;
                 (
                     from.index() as u32,
-                    to.index() as u32 | if definite { DEFINITE } else { 0 },
+                    packed(to.index(), reach),
                     e.index() as u32,
                 )
             })
             .collect();
         added.sort_unstable_by_key(|&(from, _, e)| (from, e));
-        let mut start = Vec::with_capacity(bound + 1);
-        let mut other = Vec::with_capacity(base.out.other.len() + added.len());
-        let mut edge = Vec::with_capacity(base.out.edge.len() + added.len());
-        start.push(0u32);
-        let mut next_added = added.iter().peekable();
-        for n in 0..bound {
-            let kept = base
-                .out
-                .range(n)
-                .filter(|&i| {
-                    masked.is_empty()
-                        || !masked.contains(&EdgeId::from_index(base.out.edge[i] as usize))
-                })
-                .map(|i| (base.out.other[i], base.out.edge[i]));
-            let mut mine = Vec::new();
-            while let Some(&&(from, t, e)) = next_added.peek() {
-                if from as usize != n {
-                    break;
-                }
-                mine.push((t, e));
-                next_added.next();
-            }
-            // Both runs ascend by edge index: merge them.
-            let mut mine = mine.into_iter().peekable();
-            for (t, e) in kept {
-                while let Some(&(mt, me)) = mine.peek() {
-                    if me > e {
-                        break;
-                    }
-                    other.push(mt);
-                    edge.push(me);
-                    mine.next();
-                }
-                other.push(t);
-                edge.push(e);
-            }
-            for (mt, me) in mine {
-                other.push(mt);
-                edge.push(me);
-            }
-            start.push(other.len() as u32);
-        }
-        let out = Rows { start, other, edge };
+        let masked_ends: Vec<(u32, u32)> = masked
+            .iter()
+            .filter_map(|&e| pg.edge_endpoints(petgraph::graph::EdgeIndex::new(e as usize)))
+            .map(|(from, to)| (from.index() as u32, to.index() as u32))
+            .collect();
+        let mut sources: Vec<u32> = masked_ends
+            .iter()
+            .map(|&(from, _)| from)
+            .chain(added.iter().map(|&(from, _, _)| from))
+            .collect();
+        sources.sort_unstable();
+        sources.dedup();
+        let mut edge_count = dense.out.other.len();
+        let rows: Vec<(u32, Vec<(u32, u32)>)> = sources
+            .into_iter()
+            .map(|n| {
+                let r = dense.out.range(n as usize);
+                edge_count -= r.len();
+                let kept = dense.out.other[r.clone()]
+                    .iter()
+                    .zip(&dense.out.edge[r])
+                    .map(|(&o, &e)| (o, e))
+                    .filter(|(_, e)| masked.binary_search(e).is_err());
+                let at = added.partition_point(|&(from, _, _)| from < n);
+                let mine = added[at..]
+                    .iter()
+                    .take_while(|&&(from, _, _)| from == n)
+                    .map(|&(_, o, e)| (o, e));
+                let row = merge_by_edge(kept, mine);
+                edge_count += row.len();
+                (n, row)
+            })
+            .collect();
+        let out = Sparse::new(bound, rows);
         Compact {
-            out_definite: out.definite(),
-            out,
-            kinds,
-            incoming: OnceLock::new(),
+            dense: Arc::clone(dense),
+            patch: Some(Arc::new(Patch {
+                kinds,
+                out_definite: out.definite(bound),
+                out,
+                edge_count,
+                masked,
+                masked_targets: masked_ends.into_iter().map(|(_, to)| to).collect(),
+                added,
+                incoming: OnceLock::new(),
+            })),
         }
     }
 
     /// Upper bound of node indices (as [`Graph::node_bound`]).
     pub fn bound(&self) -> usize {
-        self.kinds.len()
+        self.kinds().len()
+    }
+
+    fn kinds(&self) -> &[Option<NodeKind>] {
+        match &self.patch {
+            Some(patch) => &patch.kinds,
+            None => &self.dense.kinds,
+        }
     }
 
     /// Number of edges the queries see (masked edges left out).
     pub fn edge_count(&self) -> usize {
-        self.out.other.len()
+        match &self.patch {
+            Some(patch) => patch.edge_count,
+            None => self.dense.out.other.len(),
+        }
     }
 
     /// The kind of the node at `index`, `None` when no node holds it.
     pub(crate) fn kind_at(&self, index: usize) -> Option<NodeKind> {
-        self.kinds.get(index).copied().flatten()
-    }
-
-    /// A node's kind, one byte per node away (no node record to read).
-    pub fn kind(&self, node: NodeId) -> Option<NodeKind> {
-        self.kind_at(node.index())
+        self.kinds().get(index).copied().flatten()
     }
 
     /// The edges of `node` as packed neighbours ([`target`], [`definite`]) with their edge
     /// indices, in insertion order: outgoing (neighbour = target) or incoming when `backward`
     /// (neighbour = source), every edge or the definite ones alone.
+    #[inline]
     pub(crate) fn raw(&self, node: usize, backward: bool, definite_only: bool) -> (&[u32], &[u32]) {
-        let rows = match (backward, definite_only) {
-            (false, false) => &self.out,
-            (false, true) => &self.out_definite,
-            (true, definite_only) => {
-                let (all, definite) = self.incoming.get_or_init(|| {
-                    let all = self.out.transpose();
-                    let definite = all.definite();
-                    (all, definite)
-                });
-                if definite_only { definite } else { all }
+        if let Some(patch) = &self.patch {
+            let rows = match (backward, definite_only) {
+                (false, false) => &patch.out,
+                (false, true) => &patch.out_definite,
+                (true, definite_only) => {
+                    let (all, definite) = patch
+                        .incoming
+                        .get_or_init(|| patch.incoming(&self.dense, self.bound()));
+                    if definite_only { definite } else { all }
+                }
+            };
+            if let Some(row) = rows.get(node) {
+                return row;
             }
-        };
-        let r = rows.range(node);
-        (&rows.other[r.clone()], &rows.edge[r])
+        }
+        self.dense.raw(node, backward, definite_only)
     }
 
     /// Outgoing edges of `node`, packed, with their edge indices, in insertion order.
@@ -333,6 +450,94 @@ impl Compact {
         let (other, edge) = self.in_raw(node.index());
         steps(other, edge)
     }
+}
+
+impl Dense {
+    fn raw(&self, node: usize, backward: bool, definite_only: bool) -> (&[u32], &[u32]) {
+        let rows = match (backward, definite_only) {
+            (false, false) => &self.out,
+            (false, true) => &self.out_definite,
+            (true, definite_only) => {
+                let (all, definite) = self.incoming.get_or_init(|| {
+                    let all = self.out.transpose();
+                    let definite = all.definite();
+                    (all, definite)
+                });
+                if definite_only { definite } else { all }
+            }
+        };
+        let r = rows.range(node);
+        (&rows.other[r.clone()], &rows.edge[r])
+    }
+}
+
+impl Patch {
+    /// The incoming rows the overlay changes: those of the targets of its masked and added
+    /// edges, from `dense`'s (made on first need and kept with it across overlays).
+    fn incoming(&self, dense: &Dense, bound: usize) -> (Sparse, Sparse) {
+        // The overlay's edges seen from their targets, by edge index.
+        let mut added: Vec<(u32, u32, u32)> = self
+            .added
+            .iter()
+            .map(|&(from, to, e)| (target(to), from | (to & DEFINITE), e))
+            .collect();
+        added.sort_unstable_by_key(|&(to, _, e)| (to, e));
+        let mut targets: Vec<u32> = self
+            .masked_targets
+            .iter()
+            .copied()
+            .chain(added.iter().map(|&(to, _, _)| to))
+            .collect();
+        targets.sort_unstable();
+        targets.dedup();
+        let rows = targets.into_iter().map(|t| {
+            let (other, edge) = dense.raw(t as usize, true, false);
+            let kept = other
+                .iter()
+                .zip(edge)
+                .map(|(&o, &e)| (o, e))
+                .filter(|(_, e)| self.masked.binary_search(e).is_err());
+            let at = added.partition_point(|&(to, _, _)| to < t);
+            let mine = added[at..]
+                .iter()
+                .take_while(|&&(to, _, _)| to == t)
+                .map(|&(_, o, e)| (o, e));
+            (t, merge_by_edge(kept, mine))
+        });
+        let all = Sparse::new(bound, rows.collect::<Vec<_>>());
+        let definite = all.definite(bound);
+        (all, definite)
+    }
+}
+
+/// Two runs of (packed neighbour, edge), each ascending by edge index, merged into one.
+fn merge_by_edge(
+    a: impl Iterator<Item = (u32, u32)>,
+    b: impl Iterator<Item = (u32, u32)>,
+) -> Vec<(u32, u32)> {
+    let mut b = b.peekable();
+    let mut out = Vec::new();
+    for (o, e) in a {
+        while let Some(&(bo, be)) = b.peek() {
+            if be > e {
+                break;
+            }
+            out.push((bo, be));
+            b.next();
+        }
+        out.push((o, e));
+    }
+    out.extend(b);
+    out
+}
+
+/// A node index with an edge's reach in the top bit.
+fn packed(node: usize, reach: Reach) -> u32 {
+    node as u32
+        | match reach {
+            Reach::Definite => DEFINITE,
+            Reach::Conditional => 0,
+        }
 }
 
 fn steps<'a>(other: &'a [u32], edge: &'a [u32]) -> impl Iterator<Item = Step> + 'a {

@@ -437,8 +437,19 @@ mod tests {
                 edges.push(g.add_edge(ids[s], ids[t], edge(reach)));
             }
             let check = |g: &Graph, ids: &[NodeId]| -> Result<(), TestCaseError> {
-                // The form kept (or put back after an overlay) is the one a rebuild gives.
-                prop_assert_eq!(g.compact(), &Compact::new(g));
+                // The form kept (or put back after an overlay) is the one a rebuild gives,
+                // incoming rows included.
+                let fresh = Compact::new(g);
+                prop_assert_eq!(g.compact(), &fresh);
+                for n in 0..g.node_bound() {
+                    for definite in [false, true] {
+                        prop_assert_eq!(
+                            g.compact().raw(n, true, definite),
+                            fresh.raw(n, true, definite),
+                            "incoming rows of {}", n
+                        );
+                    }
+                }
                 for &x in ids {
                     let (fast, walked) = (with_paths(&radius(g, x)), radius_by_walk(g, x));
                     prop_assert_eq!(fast, walked, "from {:?}", x);
