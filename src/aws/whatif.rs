@@ -7,7 +7,7 @@ use super::lower::{Scope, relower};
 use super::model::Account;
 use super::organization::{ControlKind, Organization};
 use super::policy::{Effect, Policy, PolicySource};
-use crate::graph::{EdgeKind, Graph, NodeKind};
+use crate::graph::{EdgeKind, Graph, NodeId, NodeKind};
 use crate::query::{Radius, radius};
 use crate::rules::Rule;
 use crate::snapshot::Snapshot;
@@ -426,25 +426,59 @@ fn affected_by_holder(accounts: &[Arc<Account>], holder: &Holder) -> Vec<String>
     }
 }
 
-/// What a radius reached, by node key, for comparing across the overlay.
+/// What a radius reached, comparable across the overlay: nodes of the graph by id (their ids
+/// stay the same under an overlay), nodes only the overlay added by value, since they are
+/// gone once it is taken off. A wide radius reaches a hundred thousand nodes, and copying
+/// every key and label was a third of a what-if.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReachedKey {
-    pub key: String,
+    pub node: ReachedNode,
     pub kind: NodeKind,
-    pub label: String,
     pub reach: crate::graph::Reach,
     pub hops: usize,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReachedNode {
+    /// A node of the graph without the overlay.
+    Kept(NodeId),
+    /// A node the overlay added.
+    Added { key: String, label: String },
+}
+
+impl ReachedKey {
+    /// The node's key; `graph` is the one the radius was taken on, with the overlay off.
+    pub fn key<'a>(&'a self, graph: &'a Graph) -> &'a str {
+        match &self.node {
+            ReachedNode::Kept(id) => &graph.node(*id).key,
+            ReachedNode::Added { key, .. } => key,
+        }
+    }
+
+    pub fn label<'a>(&'a self, graph: &'a Graph) -> &'a str {
+        match &self.node {
+            ReachedNode::Kept(id) => &graph.node(*id).label,
+            ReachedNode::Added { label, .. } => label,
+        }
+    }
+}
+
 fn keyed(graph: &Graph, r: &Radius) -> Vec<ReachedKey> {
+    let added = graph.overlay_nodes();
     r.reached
         .iter()
         .map(|x| {
             let n = graph.node(x.node);
             ReachedKey {
-                key: n.key.clone(),
+                node: if added.contains(&x.node) {
+                    ReachedNode::Added {
+                        key: n.key.clone(),
+                        label: n.label.clone(),
+                    }
+                } else {
+                    ReachedNode::Kept(x.node)
+                },
                 kind: n.kind,
-                label: n.label.clone(),
                 reach: x.reach,
                 hops: x.hops,
             }
@@ -452,7 +486,8 @@ fn keyed(graph: &Graph, r: &Radius) -> Vec<ReachedKey> {
         .collect()
 }
 
-/// The radius of `start` with the changes overlaid, the graph restored afterwards.
+/// The radius of `start` with the changes overlaid, the graph restored afterwards. Its
+/// [`ReachedKey`]s are read with the restored graph.
 pub fn radius_after(
     graph: &mut Graph,
     start_key: &str,

@@ -1,11 +1,12 @@
 use super::selector::select_in;
 use super::{CliError, Format};
 use crate::aws::whatif::{Change, ReachedKey, apply, radius_after, radius_before};
+use crate::graph::Graph;
 use crate::rules::RuleSet;
 use crate::snapshot::LoadError;
 use clap::{ArgAction, Args};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -123,7 +124,7 @@ pub fn run(args: WhatIfArgs, policies: Option<&Path>, out: &mut dyn Write) -> Re
     let applied = apply(&snapshot, &list).map_err(|e| CliError::Usage(e.to_string()))?;
     let before = radius_before(&analysis.graph, &start_key);
     let after = radius_after(&mut analysis.graph, &start_key, &applied, &rules.rules);
-    let doc = Diff::new(&start_key, &list, &before, &after);
+    let doc = Diff::new(&analysis.graph, &start_key, &list, &before, &after);
     let text = match args.format {
         Format::Json => {
             let mut s = serde_json::to_string_pretty(&doc)?;
@@ -173,17 +174,17 @@ struct Diff<'a> {
     reach_changed: Vec<ReachChange<'a>>,
 }
 
-fn node_doc(r: &ReachedKey) -> NodeDoc<'_> {
+fn node_doc<'a>(graph: &'a Graph, r: &'a ReachedKey) -> NodeDoc<'a> {
     NodeDoc {
-        id: &r.key,
+        id: r.key(graph),
         kind: r.kind.as_str(),
-        label: &r.label,
+        label: r.label(graph),
         reach: r.reach.as_str(),
         hops: r.hops,
     }
 }
 
-fn side(reached: &[ReachedKey]) -> Side<'_> {
+fn side<'a>(graph: &'a Graph, reached: &'a [ReachedKey]) -> Side<'a> {
     let admin: Vec<&ReachedKey> = reached
         .iter()
         .filter(|r| r.kind == crate::graph::NodeKind::AccountControl)
@@ -209,49 +210,56 @@ fn side(reached: &[ReachedKey]) -> Side<'_> {
             .unwrap_or("none"),
         admin_accounts: admin
             .iter()
-            .map(|r| r.key.trim_start_matches("aws:account:"))
+            .map(|r| r.key(graph).trim_start_matches("aws:account:"))
             .collect(),
         counts,
-        nodes: reached.iter().map(node_doc).collect(),
+        nodes: reached.iter().map(|r| node_doc(graph, r)).collect(),
     }
 }
 
 impl<'a> Diff<'a> {
+    /// `graph` is the one both radii were taken on, with the overlay off.
     fn new(
+        graph: &'a Graph,
         from: &'a str,
         changes: &[Change],
         before: &'a [ReachedKey],
         after: &'a [ReachedKey],
     ) -> Self {
-        let find = |list: &'a [ReachedKey], key: &str| list.iter().find(|r| r.key == key);
+        // A radius holds each node once: look nodes up by key, not by scanning the other side
+        // (two wide radii of a hundred thousand nodes each).
+        let by_key = |list: &'a [ReachedKey]| -> HashMap<&'a str, &'a ReachedKey> {
+            list.iter().map(|r| (r.key(graph), r)).collect()
+        };
+        let (before_keys, after_keys) = (by_key(before), by_key(after));
         Diff {
             schema: "blastmap.what-if.v1",
             from,
             changes: changes.iter().map(Change::describe).collect(),
             no_longer_reachable: before
                 .iter()
-                .filter(|b| find(after, &b.key).is_none())
-                .map(node_doc)
+                .filter(|b| !after_keys.contains_key(b.key(graph)))
+                .map(|r| node_doc(graph, r))
                 .collect(),
             newly_reachable: after
                 .iter()
-                .filter(|a| find(before, &a.key).is_none())
-                .map(node_doc)
+                .filter(|a| !before_keys.contains_key(a.key(graph)))
+                .map(|r| node_doc(graph, r))
                 .collect(),
             reach_changed: before
                 .iter()
                 .filter_map(|b| {
-                    let a = find(after, &b.key)?;
+                    let a = after_keys.get(b.key(graph))?;
                     (a.reach != b.reach).then(|| ReachChange {
-                        id: &b.key,
-                        label: &b.label,
+                        id: b.key(graph),
+                        label: b.label(graph),
                         before: b.reach.as_str(),
                         after: a.reach.as_str(),
                     })
                 })
                 .collect(),
-            before: side(before),
-            after: side(after),
+            before: side(graph, before),
+            after: side(graph, after),
         }
     }
 
