@@ -34,14 +34,15 @@ pub struct RoleSessions<'a> {
 
 impl<'a> RoleSessions<'a> {
     pub fn create(accounts: &'a [Arc<Account>], graph: &mut Graph) -> Self {
-        Self::create_for(accounts, graph, |_| true)
+        Self::create_for(accounts, graph, |_| true, |_| true)
     }
 
-    /// Like [`Self::create`], for the roles `keep` accepts only (a what-if that changed
-    /// trusts and nothing else needs no other).
+    /// Like [`Self::create`], for the roles `keep` accepts only, of the accounts `in_account`
+    /// accepts (a what-if that changed trusts and nothing else needs no other).
     pub fn create_for(
         accounts: &'a [Arc<Account>],
         graph: &mut Graph,
+        in_account: impl Fn(&Account) -> bool,
         keep: impl Fn(&Role) -> bool,
     ) -> Self {
         let mut sessions = RoleSessions {
@@ -50,7 +51,7 @@ impl<'a> RoleSessions<'a> {
             open: Vec::new(),
             accounts: accounts.iter().map(|a| a.id.as_str()).collect(),
         };
-        for account in accounts {
+        for account in accounts.iter().filter(|a| in_account(a)) {
             for role in account.roles.iter().filter(|r| keep(r)) {
                 let Some(role_node) = graph.find_key(&role.arn) else {
                     continue;

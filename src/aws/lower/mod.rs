@@ -266,19 +266,24 @@ pub fn relower(
 ) {
     let authz = Authorizer::new(accounts, organization).quiet();
     // Changed principals may assume any role; changed trusts concern their own roles only.
+    let target_accounts: HashSet<&str> = scope
+        .targets
+        .iter()
+        .filter_map(|arn| arn.split(':').nth(4))
+        .collect();
     let roles = if scope.principals.is_empty() {
-        assume::RoleSessions::create_for(accounts, graph, |r| scope.targets.contains(&r.arn))
+        assume::RoleSessions::create_for(
+            accounts,
+            graph,
+            |a| target_accounts.contains(a.id.as_str()),
+            |r| scope.targets.contains(&r.arn),
+        )
     } else {
         assume::RoleSessions::create(accounts, graph)
     };
     // Only principals the change can touch: those it changed; for a changed trust, those it
     // may name, and those of the role's own account (techniques act within their account).
     let trusted = roles.trusted_by(&scope.targets);
-    let target_accounts: HashSet<&str> = scope
-        .targets
-        .iter()
-        .filter_map(|arn| arn.split(':').nth(4))
-        .collect();
     let mut touched: Vec<(&Account, Entity, NodeId)> = Vec::new();
     let mut controls = HashMap::new();
     for account in accounts {
