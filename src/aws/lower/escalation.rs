@@ -12,7 +12,7 @@ use crate::aws::principal::{Entity, PolicyBook, Principal};
 use crate::graph::{Edge, EdgeKind, Evidence, NodeId, StatementRef, Undecided};
 use crate::rules::{Actor, Gives, Rule, Target};
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// What a technique is applied to, for one actor.
 enum Aim<'a> {
@@ -49,9 +49,14 @@ pub struct Escalation<'a> {
     /// A policy allowing everything, standing for one a principal writes for itself.
     pub everything: Policy,
     /// Per account and service a rule asks the target role to trust (or none), the roles a
-    /// technique may aim at: the same for every actor of the account.
-    roles: HashMap<(&'a str, Option<&'a str>), Vec<&'a Role>>,
+    /// technique may aim at: the same for every actor of the account. Listed (as indices into
+    /// the account's roles) when an actor of the account first asks: a what-if decides the
+    /// actors of a few accounts only.
+    roles: HashMap<(&'a str, Option<&'a str>), AimedRoles<'a>>,
 }
+
+/// An account and, once listed, the indices of its roles a technique may aim at.
+type AimedRoles<'a> = (&'a Account, OnceLock<Vec<usize>>);
 
 impl<'a> Escalation<'a> {
     pub fn new(
@@ -69,13 +74,10 @@ impl<'a> Escalation<'a> {
             .collect();
         for account in accounts {
             for &service in &services {
-                let aimed: Vec<&Role> = account
-                    .roles
-                    .iter()
-                    .filter(|r| !r.is_service_linked())
-                    .filter(|r| service.is_none_or(|s| trusts_service(r, s)))
-                    .collect();
-                roles.insert((account.id.as_str(), service), aimed);
+                roles.insert(
+                    (account.id.as_str(), service),
+                    (&**account, OnceLock::new()),
+                );
             }
         }
         let source = PolicySource {
@@ -247,14 +249,27 @@ impl<'a> Escalation<'a> {
                 .filter(|u| u.arn != actor.arn())
                 .map(Aim::User)
                 .collect(),
-            Target::Role => self
-                .roles
-                .get(&(account.id.as_str(), rule.trusts_service.as_deref()))
-                .into_iter()
-                .flatten()
-                .filter(|r| r.arn != actor.arn())
-                .map(|r| Aim::Role(r))
-                .collect(),
+            Target::Role => {
+                let service = rule.trusts_service.as_deref();
+                self.roles
+                    .get(&(account.id.as_str(), service))
+                    .into_iter()
+                    .flat_map(|(account, listed)| {
+                        let aimed = listed.get_or_init(|| {
+                            (0..account.roles.len())
+                                .filter(|&i| {
+                                    let r = &account.roles[i];
+                                    !r.is_service_linked()
+                                        && service.is_none_or(|s| trusts_service(r, s))
+                                })
+                                .collect()
+                        });
+                        aimed.iter().map(|&i| &account.roles[i])
+                    })
+                    .filter(|r| r.arn != actor.arn())
+                    .map(Aim::Role)
+                    .collect()
+            }
             Target::Group => account.groups.iter().map(Aim::Group).collect(),
             Target::Myself => vec![Aim::Myself],
             Target::OwnPolicy => own_policies(actor)
