@@ -56,35 +56,38 @@ impl<'a> RoleSessions<'a> {
                 let Some(role_node) = graph.find_key(&role.arn) else {
                     continue;
                 };
-                // Between 1 h (the default) and 12 h when unknown: plan for the longest.
-                let max = role
-                    .max_session_duration
-                    .unwrap_or(ROLE_SESSION_MAX_SECS)
-                    .to_string();
                 let key = format!("arn:aws:sts::{}:assumed-role/{}/*", account.id, role.name);
                 // Built again for a what-if overlay: the session and its edge exist already.
-                let existed = graph.find_key(&key).is_some();
-                let session = graph.add_node(
-                    Node::new(
-                        NodeKind::Session,
-                        PROVIDER,
-                        "role-session",
-                        key,
-                        format!("session of role/{}", role.name),
-                    )
-                    .in_account(&account.id)
-                    .with_attr("max_duration_secs", max),
-                );
-                if !existed {
-                    graph.add_edge(
-                        session,
-                        role_node,
-                        Edge::new(
-                            EdgeKind::ActsAs,
-                            Evidence::new("a role session acts as its role"),
-                        ),
-                    );
-                }
+                let session = match graph.find_key(&key) {
+                    Some(session) => session,
+                    None => {
+                        // Between 1 h (the default) and 12 h when unknown: plan for the longest.
+                        let max = role
+                            .max_session_duration
+                            .unwrap_or(ROLE_SESSION_MAX_SECS)
+                            .to_string();
+                        let session = graph.add_node(
+                            Node::new(
+                                NodeKind::Session,
+                                PROVIDER,
+                                "role-session",
+                                key,
+                                format!("session of role/{}", role.name),
+                            )
+                            .in_account(&account.id)
+                            .with_attr("max_duration_secs", max),
+                        );
+                        graph.add_edge(
+                            session,
+                            role_node,
+                            Edge::new(
+                                EdgeKind::ActsAs,
+                                Evidence::new("a role session acts as its role"),
+                            ),
+                        );
+                        session
+                    }
+                };
                 let index = sessions.roles.len();
                 sessions.roles.push((account, role, session));
                 sessions.index_trust(index, role);

@@ -284,6 +284,12 @@ pub fn relower(
     // Only principals the change can touch: those it changed; for a changed trust, those it
     // may name, and those of the role's own account (techniques act within their account).
     let trusted = roles.trusted_by(&scope.targets);
+    // The accounts of the changed principals: the others have none to look for.
+    let principal_accounts: HashSet<&str> = scope
+        .principals
+        .iter()
+        .filter_map(|arn| arn.split(':').nth(4))
+        .collect();
     let mut touched: Vec<(&Account, Entity, NodeId)> = Vec::new();
     let mut controls = HashMap::new();
     for account in accounts {
@@ -297,12 +303,13 @@ pub fn relower(
             && (target_accounts.contains(account.id.as_str())
                 || trusted.names_account(&account.id));
         let named_here = trust_changed && trusted.may_name_in(&account.id);
-        if !whole && !named_here && scope.principals.is_empty() {
+        let changed_here = principal_accounts.contains(account.id.as_str());
+        if !whole && !named_here && !changed_here {
             continue;
         }
         let is_touched = |arn: &str, id: &str, role: bool| {
             whole
-                || scope.principals.contains(arn)
+                || (changed_here && scope.principals.contains(arn))
                 || (named_here && trusted.names_caller(arn, &account.id, id, role))
         };
         let users = account
