@@ -4,7 +4,7 @@
 
 use super::{CHECKS, Check, Finding, Severity, Witness};
 use crate::graph::{EdgeId, EdgeKind, Graph, NodeId, NodeKind, Reach, StatementRef};
-use crate::query::{Radius, radius};
+use crate::query::{Radius, radius, reaches_without};
 use crate::rules::RuleSet;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
@@ -113,25 +113,6 @@ impl<'g> Reaches<'g> {
         }
         map
     }
-}
-
-/// Whether any path from `start` reaches `target` once `skip` is removed. O(V + E).
-fn reaches_without(graph: &Graph, start: NodeId, target: NodeId, skip: EdgeId) -> bool {
-    let mut seen = vec![false; graph.node_bound()];
-    let mut queue = VecDeque::from([start]);
-    seen[start.index()] = true;
-    while let Some(node) = queue.pop_front() {
-        if node == target {
-            return true;
-        }
-        for (edge, next) in graph.out_edges(node) {
-            if edge != skip && !seen[next.index()] {
-                seen[next.index()] = true;
-                queue.push_back(next);
-            }
-        }
-    }
-    false
 }
 
 /// `user/a assumes session of role/b`.

@@ -7,6 +7,6 @@ mod reverse;
 mod select;
 
 pub use all::{Summary, summarise_all};
-pub use radius::{Radius, Reached, radius};
+pub use radius::{Radius, Reached, radius, reaches_without};
 pub use reverse::{Reacher, paths, who_reaches};
 pub use select::{SelectError, select};

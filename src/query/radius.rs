@@ -130,6 +130,38 @@ pub fn radius(graph: &Graph, start: NodeId) -> Radius {
     }
 }
 
+/// Whether some path of any edges leads from `start` to `target` without `skip`: whether
+/// removing that one edge leaves the target reachable. A breadth-first search on the compact
+/// adjacency, stopping at the target. O(V + E).
+pub fn reaches_without(graph: &Graph, start: NodeId, target: NodeId, skip: EdgeId) -> bool {
+    let compact = graph.compact();
+    let (start, target, skip) = (start.index(), target.index(), skip.index() as u32);
+    if start >= compact.bound() {
+        return false;
+    }
+    let mut seen = vec![0u64; compact.bound().div_ceil(64)];
+    seen[start / 64] |= 1 << (start % 64);
+    let mut queue = vec![start as u32];
+    let mut head = 0;
+    while let Some(&node) = queue.get(head) {
+        head += 1;
+        if node as usize == target {
+            return true;
+        }
+        let (others, edges) = compact.out_raw(node as usize);
+        for (&packed, &edge) in others.iter().zip(edges) {
+            let other = compact::target(packed) as usize;
+            let (word, bit) = (other / 64, 1u64 << (other % 64));
+            if edge == skip || seen[word] & bit != 0 {
+                continue;
+            }
+            seen[word] |= bit;
+            queue.push(other as u32);
+        }
+    }
+    false
+}
+
 /// A BFS tree over the compact adjacency: for every reached node, its depth and the edge
 /// (and node) that first reached it.
 #[derive(Clone)]
@@ -416,6 +448,41 @@ mod tests {
             }
             let distinct: BTreeSet<_> = r.reached.iter().map(|x| x.node).collect();
             prop_assert_eq!(distinct.len(), r.reached.len());
+        }
+
+        /// Removing one edge leaves the target reachable exactly when the fixpoint over the
+        /// other edges still holds it.
+        #[test]
+        fn reaches_without_matches_the_fixpoint(
+            n in 1usize..10,
+            raw in prop::collection::vec((0usize..10, 0usize..10, any::<bool>()), 0..30),
+        ) {
+            let edges: Vec<_> = raw.into_iter().filter(|(s, t, _)| *s < n && *t < n).collect();
+            let mut g = Graph::new();
+            let ids: Vec<NodeId> = (0..n).map(|i| node(&mut g, &i.to_string())).collect();
+            let added: Vec<EdgeId> = edges
+                .iter()
+                .map(|&(s, t, definite)| {
+                    let reach = if definite { Reach::Definite } else { Reach::Conditional };
+                    g.add_edge(ids[s], ids[t], edge(reach))
+                })
+                .collect();
+            for (i, &skip) in added.iter().enumerate() {
+                let others: Vec<_> = edges
+                    .iter()
+                    .enumerate()
+                    .filter(|&(j, _)| j != i)
+                    .map(|(_, &(s, t, _))| (s, t, true))
+                    .collect();
+                let reachable = closure(&others, 0, false);
+                for (t, &target) in ids.iter().enumerate() {
+                    prop_assert_eq!(
+                        reaches_without(&g, ids[0], target, skip),
+                        reachable.contains(&t),
+                        "skip {} target {}", i, t
+                    );
+                }
+            }
         }
 
         /// The compact adjacency answers exactly what a walk of petgraph's adjacency answers
