@@ -6,7 +6,7 @@ use super::{CHECKS, Check, Finding, Severity, Witness};
 use crate::graph::{EdgeId, EdgeKind, Graph, NodeId, NodeKind, Reach, StatementRef};
 use crate::query::{Radius, radius, reaches_without};
 use crate::rules::RuleSet;
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 fn check(id: &str) -> &'static Check {
     // The ids below are the constants of CHECKS; a typo is caught by the tests of this module.
@@ -484,18 +484,21 @@ pub fn escalation_techniques(graph: &Graph, rules: &RuleSet) -> Vec<Finding> {
         actors: Vec<NodeId>,
         targets: BTreeSet<String>,
         statements: Vec<StatementRef>,
+        /// The same statements, to test membership in constant time.
+        cited: HashSet<StatementRef>,
     }
     let mut groups: BTreeMap<(String, Vec<String>), Group> = BTreeMap::new();
     let principals: Vec<NodeId> = graph.nodes_of_kind(NodeKind::Principal).collect();
     for actor in principals {
+        // The actor's own policies grant the technique; a target's trust policy that lets it
+        // in, or a guard that also allows it, is evidence, not the grant.
+        let mut own: Option<BTreeSet<String>> = None;
         for (edge, target) in graph.out_edges(actor) {
             let e = graph.edge(edge);
             let (EdgeKind::EscalatesTo, Some(rule)) = (e.kind, &e.evidence.rule) else {
                 continue;
             };
-            // The actor's own policies grant the technique; a target's trust policy that lets
-            // it in, or a guard that also allows it, is evidence, not the grant.
-            let own = held_policies(graph, actor);
+            let own = own.get_or_insert_with(|| held_policies(graph, actor));
             let granting: Vec<StatementRef> = e
                 .evidence
                 .statements
@@ -509,14 +512,16 @@ pub fn escalation_techniques(graph: &Graph, rules: &RuleSet) -> Vec<Finding> {
                 actors: Vec::new(),
                 targets: BTreeSet::new(),
                 statements: Vec::new(),
+                cited: HashSet::new(),
             });
             g.edges.push(edge);
-            if !g.actors.contains(&actor) {
+            // An actor's edges come one after another: it is new to the group unless last.
+            if g.actors.last() != Some(&actor) {
                 g.actors.push(actor);
             }
             g.targets.insert(graph.node(target).label.clone());
             for s in granting {
-                if !g.statements.contains(&s) {
+                if g.cited.insert(s.clone()) {
                     g.statements.push(s);
                 }
             }
