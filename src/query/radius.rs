@@ -1,8 +1,8 @@
 use crate::graph::{Compact, EdgeId, Graph, NodeId, Reach, compact};
 
-/// One node reached from the start. Its witness path is kept by the [`Radius`] as a tree of
-/// predecessors and built on demand ([`Radius::path`]): a wide key reaches a hundred thousand
-/// nodes, and one path vector each was most of the cost of the search.
+/// One node reached from the start. Its witness path is kept by the [`Radius`] as links to
+/// the node's predecessors and built on demand ([`Radius::path`]): a wide key reaches a
+/// hundred thousand nodes, and one path vector each was most of the cost of the search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Reached {
     pub node: NodeId,
@@ -10,27 +10,42 @@ pub struct Reached {
     pub reach: Reach,
     /// Length of the witness path.
     pub hops: usize,
+    /// The node's place in [`Radius::reached`], where its links are.
+    slot: u32,
 }
 
 /// Everything reachable from one start node, the start excluded, ordered by the length of
 /// its witness path and then by order of discovery.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Radius {
     pub start: NodeId,
     pub reached: Vec<Reached>,
-    /// The search over definite edges: witnesses of definite nodes.
-    definite: Tree,
-    /// The search over all edges: witnesses of conditional nodes.
-    any: Tree,
+    /// Beside each reached node, the edge that reaches it and the slot of the node it comes
+    /// from: in the search over definite edges, and in the search over all edges. Memory in
+    /// proportion to what is reached, not to the graph: an audit keeps thousands of radii.
+    links: Vec<Links>,
 }
 
-impl std::fmt::Debug for Radius {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Radius")
-            .field("start", &self.start)
-            .field("reached", &self.reached)
-            .finish_non_exhaustive()
-    }
+#[derive(Debug, Clone, Copy)]
+struct Links {
+    definite: Link,
+    any: Link,
+}
+
+/// A predecessor: the slot of the node an edge comes from ([`Link::START`] for the start),
+/// and the edge.
+#[derive(Debug, Clone, Copy)]
+struct Link {
+    from: u32,
+    edge: u32,
+}
+
+impl Link {
+    const START: u32 = u32::MAX;
+    const NONE: Link = Link {
+        from: Link::START,
+        edge: u32::MAX,
+    };
 }
 
 impl Radius {
@@ -41,27 +56,23 @@ impl Radius {
     /// The witness of a reached node: the shortest all-definite path from the start for a
     /// definite node, the shortest path of any edges for a conditional one.
     pub fn path(&self, reached: &Reached) -> Vec<EdgeId> {
-        let tree = match reached.reach {
-            Reach::Definite => &self.definite,
-            Reach::Conditional => &self.any,
-        };
-        tree.path_to(reached.node.index() as u32)
+        let mut path: Vec<EdgeId> = self.edges_back(reached).collect();
+        path.reverse();
+        path
     }
 
     /// The edges of a reached node's witness from the node back to the start, without
     /// building the path.
     pub fn edges_back(&self, reached: &Reached) -> impl Iterator<Item = EdgeId> + '_ {
-        let tree = match reached.reach {
-            Reach::Definite => &self.definite,
-            Reach::Conditional => &self.any,
-        };
-        let mut node = reached.node.index() as u32;
+        // A definite witness runs through definite nodes only, each with its definite link;
+        // a conditional one follows the links of the search over all edges throughout.
+        let definite = reached.reach == Reach::Definite;
+        let mut slot = reached.slot;
         std::iter::from_fn(move || {
-            (tree.depth(node) > 0).then(|| {
-                let (from, edge) = tree.parent[node as usize];
-                node = from;
-                EdgeId::from_index(edge as usize)
-            })
+            let links = self.links.get(slot as usize)?;
+            let link = if definite { links.definite } else { links.any };
+            slot = link.from;
+            Some(EdgeId::from_index(link.edge as usize))
         })
     }
 
@@ -80,7 +91,7 @@ impl Radius {
 pub fn radius(graph: &Graph, start: NodeId) -> Radius {
     let compact = graph.compact();
     let definite = Tree::search(compact, start.index(), true);
-    let mut any = Tree::search(compact, start.index(), false);
+    let any = Tree::search(compact, start.index(), false);
 
     // A definite node's witness may be longer than the shortest conditional path that first
     // found it: order by witness length, keeping discovery order among equals (a counting
@@ -105,6 +116,7 @@ pub fn radius(graph: &Graph, start: NodeId) -> Radius {
             node: start,
             reach: Reach::Definite,
             hops: 0,
+            slot: 0,
         };
         found.len()
     ];
@@ -115,18 +127,41 @@ pub fn radius(graph: &Graph, start: NodeId) -> Radius {
             node: NodeId::from_index(node as usize),
             reach,
             hops,
+            slot: *slot as u32,
         };
         *slot += 1;
     }
-    any.order = Vec::new();
+    // The trees' parents as links between slots; the searches' arrays, one entry per node of
+    // the graph, are dropped with them.
+    let mut slot_of = vec![Link::START; compact.bound()];
+    for r in &reached {
+        slot_of[r.node.index()] = r.slot;
+    }
+    let link = |tree: &Tree, node: usize| {
+        let (from, edge) = tree.parent[node];
+        Link {
+            from: slot_of[from as usize],
+            edge,
+        }
+    };
+    let links = reached
+        .iter()
+        .map(|r| {
+            let node = r.node.index();
+            Links {
+                definite: if r.reach == Reach::Definite {
+                    link(&definite, node)
+                } else {
+                    Link::NONE
+                },
+                any: link(&any, node),
+            }
+        })
+        .collect();
     Radius {
         start,
         reached,
-        definite: Tree {
-            order: Vec::new(),
-            ..definite
-        },
-        any,
+        links,
     }
 }
 
@@ -164,7 +199,6 @@ pub fn reaches_without(graph: &Graph, start: NodeId, target: NodeId, skip: EdgeI
 
 /// A BFS tree over the compact adjacency: for every reached node, its depth and the edge
 /// (and node) that first reached it.
-#[derive(Clone)]
 pub(super) struct Tree {
     /// Depth + 1, 0 for a node not reached.
     depth: Vec<u32>,
@@ -237,17 +271,6 @@ impl Tree {
     /// The deepest level reached.
     fn levels(&self) -> usize {
         self.order.last().map_or(0, |&n| self.depth(n))
-    }
-
-    /// The edges from the start to `node` (a forward search).
-    pub(super) fn path_to(&self, mut node: u32) -> Vec<EdgeId> {
-        let mut path = vec![EdgeId::from_index(0); self.depth(node)];
-        for slot in path.iter_mut().rev() {
-            let (from, edge) = self.parent[node as usize];
-            *slot = EdgeId::from_index(edge as usize);
-            node = from;
-        }
-        path
     }
 
     /// The edges from `node` back to the start, in the order the tree found them (for a
@@ -355,7 +378,7 @@ mod tests {
 
     /// The search as it was written on petgraph's adjacency, through `Graph::out_edges` (which
     /// hides masked edges), each node with its witness: the reference for the compact form.
-    fn radius_by_walk(graph: &Graph, start: NodeId) -> Vec<(Reached, Vec<EdgeId>)> {
+    fn radius_by_walk(graph: &Graph, start: NodeId) -> Vec<Witnessed> {
         fn tree(
             graph: &Graph,
             start: NodeId,
@@ -391,7 +414,7 @@ mod tests {
         };
         let (definite, _) = tree(graph, start, true);
         let (any, order) = tree(graph, start, false);
-        let mut reached: Vec<(Reached, Vec<EdgeId>)> = order
+        let mut reached: Vec<Witnessed> = order
             .into_iter()
             .filter(|&n| n != start)
             .map(|node| {
@@ -401,17 +424,22 @@ mod tests {
                     (Reach::Conditional, &any)
                 };
                 let path = path_to(parent, node);
-                let hops = path.len();
-                (Reached { node, reach, hops }, path)
+                (node, reach, path.len(), path)
             })
             .collect();
-        reached.sort_by_key(|r| r.0.hops);
+        reached.sort_by_key(|r| r.2);
         reached
     }
 
+    /// A reached node, its reach, hops and witness.
+    type Witnessed = (NodeId, Reach, usize, Vec<EdgeId>);
+
     /// The nodes of a radius with their witnesses, in order.
-    fn with_paths(r: &Radius) -> Vec<(Reached, Vec<EdgeId>)> {
-        r.reached.iter().map(|x| (*x, r.path(x))).collect()
+    fn with_paths(r: &Radius) -> Vec<Witnessed> {
+        r.reached
+            .iter()
+            .map(|x| (x.node, x.reach, x.hops, r.path(x)))
+            .collect()
     }
 
     proptest! {
