@@ -4,7 +4,7 @@
 
 use super::{CHECKS, Check, Finding, Severity, Witness};
 use crate::graph::{EdgeId, EdgeKind, Graph, NodeId, NodeKind, Reach, StatementRef};
-use crate::query::{Radius, radius, reaches_without};
+use crate::query::{radius, reaches_without};
 use crate::rules::RuleSet;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
@@ -21,11 +21,23 @@ pub struct AdminReach {
     pub path: Vec<EdgeId>,
 }
 
-/// Radii computed on demand and kept, and which nodes may reach an account control at all (so
-/// that most nodes never need a radius).
+/// What the audit keeps of one node's radius: its administrator reach and its size by kind,
+/// a few hundred bytes whatever the radius (an organisation's audit looks at thousands of
+/// credentials, some reaching a hundred thousand nodes).
+#[derive(Debug, Clone)]
+pub struct Profile {
+    /// Every account control reached, definite ones first, then by witness length.
+    pub admin: Vec<AdminReach>,
+    /// Nodes reached, in all and by kind.
+    pub total: usize,
+    pub by_kind: BTreeMap<&'static str, usize>,
+}
+
+/// Profiles of radii computed on demand and kept, and which nodes may reach an account
+/// control at all (so that most nodes never need a radius).
 pub struct Reaches<'g> {
     graph: &'g Graph,
-    cache: HashMap<NodeId, Radius>,
+    profiles: HashMap<NodeId, Profile>,
     /// By node index: some path of any edges leads to an account control.
     toward_admin: Vec<bool>,
 }
@@ -48,7 +60,7 @@ impl<'g> Reaches<'g> {
         }
         Reaches {
             graph,
-            cache: HashMap::new(),
+            profiles: HashMap::new(),
             toward_admin,
         }
     }
@@ -61,11 +73,32 @@ impl<'g> Reaches<'g> {
             .unwrap_or(false)
     }
 
-    pub fn radius(&mut self, node: NodeId) -> &Radius {
+    /// The profile of `node`'s radius, computed once.
+    pub fn profile(&mut self, node: NodeId) -> &Profile {
         let graph = self.graph;
-        self.cache
-            .entry(node)
-            .or_insert_with(|| radius(graph, node))
+        self.profiles.entry(node).or_insert_with(|| {
+            let radius = radius(graph, node);
+            let mut admin: Vec<AdminReach> = radius
+                .reached
+                .iter()
+                .filter(|r| graph.node(r.node).kind == NodeKind::AccountControl)
+                .map(|r| AdminReach {
+                    control: r.node,
+                    reach: r.reach,
+                    path: radius.path(r),
+                })
+                .collect();
+            admin.sort_by_key(|a| (a.reach, a.path.len()));
+            let mut by_kind = BTreeMap::new();
+            for x in &radius.reached {
+                *by_kind.entry(graph.node(x.node).kind.as_str()).or_default() += 1;
+            }
+            Profile {
+                admin,
+                total: radius.reached.len(),
+                by_kind,
+            }
+        })
     }
 
     /// Every account control `node` reaches, definite ones first, then by witness length.
@@ -73,36 +106,24 @@ impl<'g> Reaches<'g> {
         if !self.may_reach_admin(node) {
             return Vec::new();
         }
-        let graph = self.graph;
-        let radius = self.radius(node);
-        let mut out: Vec<AdminReach> = radius
-            .reached
-            .iter()
-            .filter(|r| graph.node(r.node).kind == NodeKind::AccountControl)
-            .map(|r| AdminReach {
-                control: r.node,
-                reach: r.reach,
-                path: radius.path(r),
-            })
-            .collect();
-        out.sort_by_key(|a| (a.reach, a.path.len()));
-        out
+        self.profile(node).admin.clone()
     }
 
-    /// For every node that may reach administrator control and is reached from some
-    /// credential without passing through account control: the credentials that reach it and
-    /// how. Only credentials that may reach admin themselves are searched (their radii are
-    /// the ones `credentials_reaching_admin` computed already).
-    pub fn by_credential(&mut self) -> HashMap<NodeId, Vec<(NodeId, Reach)>> {
+    /// For each of `targets` reached from some credential without passing through account
+    /// control: the credentials that reach it and how. Only credentials that may reach admin
+    /// themselves are searched, one radius at a time.
+    pub fn by_credential(
+        &self,
+        targets: &HashSet<NodeId>,
+    ) -> HashMap<NodeId, Vec<(NodeId, Reach)>> {
         let graph = self.graph;
         let mut map: HashMap<NodeId, Vec<(NodeId, Reach)>> = HashMap::new();
-        let credentials: Vec<NodeId> = graph
+        let credentials = graph
             .nodes_of_kind(NodeKind::Credential)
-            .filter(|&c| self.may_reach_admin(c))
-            .collect();
+            .filter(|&c| self.may_reach_admin(c));
         for cred in credentials {
-            let radius = self.radius(cred);
-            for r in &radius.reached {
+            let radius = radius(graph, cred);
+            for r in radius.reached.iter().filter(|r| targets.contains(&r.node)) {
                 let via_control = radius
                     .edges_back(r)
                     .any(|e| graph.edge(e).kind == EdgeKind::Controls);
@@ -279,12 +300,8 @@ pub fn credentials_reaching_admin(graph: &Graph, reaches: &mut Reaches) -> Vec<F
         let Some(best) = admins.first().cloned() else {
             continue;
         };
-        let r = reaches.radius(cred);
-        let total = r.reached.len();
-        let mut by_kind: BTreeMap<&str, usize> = BTreeMap::new();
-        for x in &r.reached {
-            *by_kind.entry(graph.node(x.node).kind.as_str()).or_default() += 1;
-        }
+        let profile = reaches.profile(cred);
+        let (total, by_kind) = (profile.total, profile.by_kind.clone());
         let node = graph.node(cred);
         let account = account_of(graph, best.control);
         let mut f = Finding::new(
@@ -339,14 +356,19 @@ pub fn credentials_reaching_admin(graph: &Graph, reaches: &mut Reaches) -> Vec<F
 
 /// Principals whose own permissions make them administrator-equivalent.
 pub fn admin_principals(graph: &Graph, reaches: &mut Reaches) -> Vec<Finding> {
-    let by_credential = reaches.by_credential();
-    let mut out = Vec::new();
-    let principals: Vec<NodeId> = graph.nodes_of_kind(NodeKind::Principal).collect();
-    for p in principals {
-        let Some((edge, control)) = graph
+    let administers = |p: NodeId| {
+        graph
             .out_edges(p)
             .find(|(e, _)| graph.edge(*e).kind == EdgeKind::Administers)
-        else {
+    };
+    let principals: Vec<NodeId> = graph
+        .nodes_of_kind(NodeKind::Principal)
+        .filter(|&p| administers(p).is_some())
+        .collect();
+    let by_credential = reaches.by_credential(&principals.iter().copied().collect());
+    let mut out = Vec::new();
+    for p in principals {
+        let Some((edge, control)) = administers(p) else {
             continue;
         };
         let node = graph.node(p);
