@@ -522,7 +522,7 @@ pub fn escalation_techniques(graph: &Graph, rules: &RuleSet) -> Vec<Finding> {
                 .filter(|s| s.effect == "allow" && own.contains(&*s.policy))
                 .cloned()
                 .collect();
-            let key = (rule.clone(), policies(&granting));
+            let key = (rule.to_string(), policies(&granting));
             let g = groups.entry(key).or_insert_with(|| Group {
                 edges: Vec::new(),
                 actors: Vec::new(),

@@ -1,4 +1,5 @@
 use serde::Serialize;
+use std::fmt;
 use std::sync::Arc;
 
 /// How reach flows along an edge.
@@ -96,10 +97,150 @@ impl Reach {
     }
 }
 
+/// Text of evidence: immutable and cheap to clone. The same mechanism, condition, reason or
+/// note recurs on thousands of edges (one technique to every role of an account, one
+/// undecided condition key on every edge a policy allows); [`crate::graph::Graph::add_edge`]
+/// makes equal texts share one allocation, and the index decodes each distinct string once.
+#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Text(Arc<str>);
+
+impl Text {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Where the text's one allocation is: equal for clones of one text.
+    pub(crate) fn address(&self) -> usize {
+        Arc::as_ptr(&self.0).cast::<u8>() as usize
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Text {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl Serialize for Text {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Self {
+        Text(Arc::from(s))
+    }
+}
+
+impl From<&String> for Text {
+    fn from(s: &String) -> Self {
+        Text(Arc::from(s.as_str()))
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Self {
+        Text(Arc::from(s))
+    }
+}
+
+impl From<Arc<str>> for Text {
+    fn from(s: Arc<str>) -> Self {
+        Text(s)
+    }
+}
+
+impl From<&Text> for Text {
+    fn from(s: &Text) -> Self {
+        s.clone()
+    }
+}
+
+impl From<Text> for String {
+    fn from(s: Text) -> Self {
+        s.0.to_string()
+    }
+}
+
+impl From<&Text> for String {
+    fn from(s: &Text) -> Self {
+        s.0.to_string()
+    }
+}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl PartialEq<String> for Text {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<Text> for str {
+    fn eq(&self, other: &Text) -> bool {
+        self == &*other.0
+    }
+}
+
+impl PartialEq<Text> for &str {
+    fn eq(&self, other: &Text) -> bool {
+        *self == &*other.0
+    }
+}
+
+impl PartialEq<Text> for String {
+    fn eq(&self, other: &Text) -> bool {
+        **self == *other.0
+    }
+}
+
 /// A policy statement that took part in a decision: the snapshot file, a JSON pointer to the
-/// statement inside it, and the policy's name.
+/// statement inside it, and the policy's name. Made once per statement when its policy is
+/// parsed; every decision and edge citing the statement holds the same [`Citation`], one
+/// pointer wide.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct StatementRef(Arc<Citation>);
+
+/// What a [`StatementRef`] cites; its fields are read through the reference.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct StatementRef {
+pub struct Citation {
     pub file: Arc<str>,
     pub pointer: Arc<str>,
     pub policy: Arc<str>,
@@ -107,6 +248,44 @@ pub struct StatementRef {
     pub sid: Option<Arc<str>>,
     /// `allow` or `deny`.
     pub effect: &'static str,
+}
+
+impl StatementRef {
+    pub fn new(citation: Citation) -> Self {
+        StatementRef(Arc::new(citation))
+    }
+}
+
+impl From<Citation> for StatementRef {
+    fn from(citation: Citation) -> Self {
+        StatementRef::new(citation)
+    }
+}
+
+impl std::ops::Deref for StatementRef {
+    type Target = Citation;
+    fn deref(&self) -> &Citation {
+        &self.0
+    }
+}
+
+impl fmt::Debug for StatementRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Citation {
+            file,
+            pointer,
+            policy,
+            sid,
+            effect,
+        } = &*self.0;
+        f.debug_struct("StatementRef")
+            .field("file", file)
+            .field("pointer", pointer)
+            .field("policy", policy)
+            .field("sid", sid)
+            .field("effect", effect)
+            .finish()
+    }
 }
 
 /// A non-policy record that supports an edge: a key listing, a group list.
@@ -135,19 +314,19 @@ impl RecordRef {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Undecided {
     /// The condition key (`sts:ExternalId`) or element that decides it.
-    pub key: String,
+    pub key: Text,
     /// Why it is undecided.
-    pub reason: String,
+    pub reason: Text,
 }
 
 /// Why an edge exists: the mechanism, the statements that allowed it, what it depends on.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Evidence {
     /// The rule or mechanism, e.g. `sts:AssumeRole (trust names the principal)`.
-    pub mechanism: String,
+    pub mechanism: Text,
     /// The escalation rule's id, for an edge a technique of `policies/` creates.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub rule: Option<String>,
+    pub rule: Option<Text>,
     pub statements: Vec<StatementRef>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub records: Vec<RecordRef>,
@@ -156,21 +335,21 @@ pub struct Evidence {
     pub undecided: Vec<Undecided>,
     /// Further facts: session duration limits, partial denies, boundaries that narrow.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
+    pub notes: Vec<Text>,
     /// For an edge that mints a session: the longest the session can live, in seconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub session_max_secs: Option<u32>,
 }
 
 impl Evidence {
-    pub fn new(mechanism: impl Into<String>) -> Self {
+    pub fn new(mechanism: impl Into<Text>) -> Self {
         Evidence {
             mechanism: mechanism.into(),
             ..Evidence::default()
         }
     }
 
-    pub fn note(mut self, note: impl Into<String>) -> Self {
+    pub fn note(mut self, note: impl Into<Text>) -> Self {
         self.notes.push(note.into());
         self
     }

@@ -1,5 +1,5 @@
 use super::compact::Compact;
-use super::{Edge, Node, NodeKind};
+use super::{Edge, Evidence, Node, NodeKind, Text};
 use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableDiGraph};
 use petgraph::visit::EdgeRef;
 use std::collections::HashMap;
@@ -64,6 +64,64 @@ pub struct Graph {
     /// Nodes and edges added under a journal and not yet removed.
     overlay_nodes: std::collections::HashSet<NodeId>,
     overlay_edges: std::collections::HashSet<EdgeId>,
+    /// Every distinct evidence text of the edges added, once: see [`Graph::add_edge`].
+    texts: Texts,
+}
+
+/// The evidence texts a graph's edges share.
+#[derive(Debug, Default)]
+struct Texts {
+    /// Every distinct text, once.
+    by_text: std::collections::HashSet<Text, foldhash::fast::RandomState>,
+    /// The addresses of those copies: a text the lowering made once and cites on many edges
+    /// is found by its address without hashing its words again. An address stays taken while
+    /// `by_text` holds the text.
+    by_address: std::collections::HashSet<usize, foldhash::fast::RandomState>,
+}
+
+impl Texts {
+    /// Makes `text` the graph's copy of its string, keeping it as that copy when it is new.
+    fn share(&mut self, text: &mut Text) {
+        if self.by_address.contains(&text.address()) {
+            return;
+        }
+        match self.by_text.get(text) {
+            Some(found) => *text = found.clone(),
+            None => {
+                self.by_address.insert(text.address());
+                self.by_text.insert(text.clone());
+            }
+        }
+    }
+
+    /// Shares every text of `evidence` with the edges before it, and drops the spare capacity
+    /// of its lists: a built graph keeps millions of them.
+    fn share_evidence(&mut self, evidence: &mut Evidence) {
+        let Evidence {
+            mechanism,
+            rule,
+            statements,
+            records,
+            undecided,
+            notes,
+            session_max_secs: _,
+        } = evidence;
+        self.share(mechanism);
+        if let Some(rule) = rule {
+            self.share(rule);
+        }
+        for u in undecided.iter_mut() {
+            self.share(&mut u.key);
+            self.share(&mut u.reason);
+        }
+        for note in notes.iter_mut() {
+            self.share(note);
+        }
+        statements.shrink_to_fit();
+        records.shrink_to_fit();
+        undecided.shrink_to_fit();
+        notes.shrink_to_fit();
+    }
 }
 
 impl Graph {
@@ -218,7 +276,10 @@ impl Graph {
         }
     }
 
-    pub fn add_edge(&mut self, from: NodeId, to: NodeId, edge: Edge) -> EdgeId {
+    /// Adds an edge. Its evidence texts become the graph's shared copies: an edge equal to
+    /// another is told apart by its endpoints, not by allocations of the same words.
+    pub fn add_edge(&mut self, from: NodeId, to: NodeId, mut edge: Edge) -> EdgeId {
+        self.texts.share_evidence(&mut edge.evidence);
         let overlay = self.journal.is_some();
         self.changed(overlay);
         let id = EdgeId(self.inner.add_edge(from.0, to.0, edge));

@@ -26,8 +26,8 @@
 
 use crate::analysis::Analysis;
 use crate::graph::{
-    Edge, EdgeKind, Evidence, Graph, Node, NodeId, NodeKind, Reach, RecordRef, StatementRef,
-    Undecided,
+    Citation, Edge, EdgeKind, Evidence, Graph, Node, NodeId, NodeKind, Reach, RecordRef,
+    StatementRef, Text, Undecided,
 };
 use crate::snapshot::MissingSource;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -218,13 +218,13 @@ impl<'a> Writer<'a> {
         self.opt_str(rule.as_deref())?;
         self.len(statements.len());
         for s in statements {
-            let StatementRef {
+            let Citation {
                 file,
                 pointer,
                 policy,
                 sid,
                 effect,
-            } = s;
+            } = &**s;
             self.str(file)?;
             self.str(pointer)?;
             self.str(policy)?;
@@ -362,6 +362,9 @@ struct Reader<'a> {
     /// Strings evidence shares (statement files, pointers, policy names), made once each as
     /// the build shares them.
     shared: Vec<Option<Arc<str>>>,
+    /// Evidence texts (mechanisms, rules, conditions, notes), made once each: the graph
+    /// shares them between edges as a build does.
+    texts: Vec<Option<Text>>,
 }
 
 impl<'a> Reader<'a> {
@@ -428,6 +431,7 @@ impl<'a> Reader<'a> {
         }
         self.statics = vec![None; strings.len()];
         self.shared = vec![None; strings.len()];
+        self.texts = vec![None; strings.len()];
         self.strings = strings;
         Ok(())
     }
@@ -463,6 +467,29 @@ impl<'a> Reader<'a> {
         match self.shared.get_mut(i) {
             Some(Some(found)) => Ok(found.clone()),
             Some(slot) => Ok(slot.insert(Arc::from(*s)).clone()),
+            None => corrupt(format!("string {i} is not in the table")),
+        }
+    }
+
+    fn text(&mut self) -> Result<Text, DecodeError> {
+        let i = self.usize()?;
+        self.text_at(i)
+    }
+
+    fn opt_text(&mut self) -> Result<Option<Text>, DecodeError> {
+        match self.usize()? {
+            0 => Ok(None),
+            i => self.text_at(i - 1).map(Some),
+        }
+    }
+
+    fn text_at(&mut self, i: usize) -> Result<Text, DecodeError> {
+        let Some(s) = self.strings.get(i) else {
+            return corrupt(format!("string {i} is not in the table"));
+        };
+        match self.texts.get_mut(i) {
+            Some(Some(found)) => Ok(found.clone()),
+            Some(slot) => Ok(slot.insert(Text::from(*s)).clone()),
             None => corrupt(format!("string {i} is not in the table")),
         }
     }
@@ -521,17 +548,17 @@ impl<'a> Reader<'a> {
             1 => Reach::Conditional,
             other => return corrupt(format!("unknown reach {other}")),
         };
-        let mechanism = self.string()?;
-        let rule = self.opt_string()?;
+        let mechanism = self.text()?;
+        let rule = self.opt_text()?;
         let mut statements = Vec::new();
         for _ in 0..self.count(5)? {
-            statements.push(StatementRef {
+            statements.push(StatementRef::new(Citation {
                 file: self.shared()?,
                 pointer: self.shared()?,
                 policy: self.shared()?,
                 sid: self.opt_shared()?,
                 effect: self.static_str()?,
-            });
+            }));
         }
         let mut records = Vec::new();
         for _ in 0..self.count(3)? {
@@ -544,13 +571,13 @@ impl<'a> Reader<'a> {
         let mut undecided = Vec::new();
         for _ in 0..self.count(2)? {
             undecided.push(Undecided {
-                key: self.string()?,
-                reason: self.string()?,
+                key: self.text()?,
+                reason: self.text()?,
             });
         }
         let mut notes = Vec::new();
         for _ in 0..self.count(1)? {
-            notes.push(self.string()?);
+            notes.push(self.text()?);
         }
         let session_max_secs = match self.varint()? {
             0 => None,
@@ -579,6 +606,7 @@ pub fn decode(payload: &[u8]) -> Result<Analysis, DecodeError> {
         strings: Vec::new(),
         statics: Vec::new(),
         shared: Vec::new(),
+        texts: Vec::new(),
     };
     r.read_table()?;
 
@@ -778,13 +806,13 @@ pub(super) mod tests {
             key: "aws:SourceIp".into(),
             reason: "unknown".into(),
         });
-        evidence.statements.push(StatementRef {
+        evidence.statements.push(StatementRef::new(Citation {
             file: "f".into(),
             pointer: "/0".into(),
             policy: "p".into(),
             sid: None,
             effect: "allow",
-        });
+        }));
         g.add_edge(a, b, Edge::new(EdgeKind::Assumes, evidence));
         g.add_edge(b, c, Edge::new(EdgeKind::EscalatesTo, Evidence::new("x")));
         let analysis = Analysis {

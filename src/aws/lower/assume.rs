@@ -11,7 +11,7 @@ use crate::aws::policy::document::{Effect, PrincipalSet, Principals, Resources};
 use crate::aws::policy::eval::action_matches;
 use crate::aws::policy::{Tri, condition, pattern, statement_ref};
 use crate::aws::principal::Principal;
-use crate::graph::{Edge, EdgeKind, Evidence, Graph, Node, NodeId, NodeKind, Undecided};
+use crate::graph::{Edge, EdgeKind, Evidence, Graph, Node, NodeId, NodeKind, Text, Undecided};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
@@ -367,7 +367,7 @@ fn decide_assume(authz: &Authorizer, principal: &Principal, role: &Role) -> Opti
             reason: "the policies involved could not be fully decided".into(),
         });
     }
-    evidence.notes = notes;
+    evidence.notes = notes.into_iter().map(Text::from).collect();
     evidence.session_max_secs = Some(if principal.is_user() {
         role.max_session_duration.unwrap_or(ROLE_SESSION_MAX_SECS)
     } else {
@@ -427,7 +427,8 @@ fn outside_snapshot(principal: &Principal, node: NodeId, roles: &RoleSessions, g
             key: "trust policy".into(),
             reason: format!(
                 "`{pattern}` names roles in {where_}: reach depends on their trust policies"
-            ),
+            )
+            .into(),
         });
         let decision = Decision {
             value: Tri::Unknown,

@@ -9,10 +9,10 @@ use crate::aws::organization::Organization;
 use crate::aws::policy::document::{Effect, Principals};
 use crate::aws::policy::{Policy, PolicySource, Tri};
 use crate::aws::principal::{Entity, PolicyBook, Principal};
-use crate::graph::{Edge, EdgeKind, Evidence, NodeId, StatementRef, Undecided};
+use crate::graph::{Edge, EdgeKind, Evidence, NodeId, StatementRef, Text, Undecided};
 use crate::rules::{Actor, Gives, Rule, Target};
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// What a technique is applied to, for one actor.
 enum Aim<'a> {
@@ -51,6 +51,66 @@ pub struct Escalation<'a> {
     /// Per account and service a rule asks the target role to trust (or none), the roles a
     /// technique may aim at: the same for every actor of the account.
     roles: HashMap<(&'a str, Option<&'a str>), Vec<&'a Role>>,
+    /// The evidence texts of each rule (same index as `rules`), made once: a technique's
+    /// edges from every actor of the organisation cite them.
+    texts: Vec<RuleTexts>,
+}
+
+/// The texts a rule's edges carry whatever the actor.
+struct RuleTexts {
+    id: Text,
+    /// `may leave behind: ...`, one per persistence item.
+    notes: Vec<Text>,
+    /// Per requirement, what is undecided when the snapshot has no inventory of its kind.
+    no_inventory: Vec<Undecided>,
+    /// The mechanism per target (`on` and suffix): the same target is reached from many
+    /// actors. Filled by the threads deciding actors, dropped with the stage.
+    mechanisms: Mutex<HashMap<String, Text>>,
+}
+
+impl RuleTexts {
+    fn new(rule: &Rule) -> Self {
+        RuleTexts {
+            id: rule.id.as_str().into(),
+            notes: rule
+                .persistence
+                .iter()
+                .map(|p| format!("may leave behind: {p}").into())
+                .collect(),
+            no_inventory: rule
+                .requires
+                .iter()
+                .map(|requirement| Undecided {
+                    key: format!("{} inventory", requirement.inventory).into(),
+                    reason: format!(
+                        "needs {}; the snapshot has no {} inventory",
+                        requirement.what, requirement.inventory
+                    )
+                    .into(),
+                })
+                .collect(),
+            mechanisms: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// `RULE: TITLE on TARGET[SUFFIX]`, shared by every edge of the rule to that target.
+    fn mechanism(&self, rule: &Rule, on: &str, suffix: &str) -> Text {
+        let make = || Text::from(format!("{}: {} on {on}{suffix}", rule.id, rule.title));
+        let mut cache = self
+            .mechanisms
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if suffix.is_empty() {
+            if let Some(found) = cache.get(on) {
+                return found.clone();
+            }
+            let made = make();
+            cache.insert(on.to_string(), made.clone());
+            return made;
+        }
+        let key = format!("{on}{suffix}");
+        cache.entry(key).or_insert_with(make).clone()
+    }
 }
 
 impl<'a> Escalation<'a> {
@@ -98,6 +158,7 @@ impl<'a> Escalation<'a> {
             organization,
             everything,
             roles,
+            texts: rules.iter().map(RuleTexts::new).collect(),
         }
     }
 
@@ -131,7 +192,8 @@ impl<'a> Escalation<'a> {
         }
         // The same for every technique and target that grants the actor itself everything.
         let empowered_admin = std::cell::OnceCell::new();
-        for rule in self.rules {
+        for (index, rule) in self.rules.iter().enumerate() {
+            let texts = &self.texts[index];
             let mut aims = self.aims(rule, actor);
             if let Some(only) = only {
                 // Decided again for a few targets (what-if): most rules aim at none of them,
@@ -145,7 +207,7 @@ impl<'a> Escalation<'a> {
                 continue;
             }
             for aim in aims {
-                let Some(mut decision) = self.decide(rule, actor, &aim) else {
+                let Some(mut decision) = self.decide(rule, texts, actor, &aim) else {
                     continue;
                 };
                 let (to, kind) = match rule.gives {
@@ -208,7 +270,7 @@ impl<'a> Escalation<'a> {
                         if let Some((evidence, conditional, suffix)) = admin {
                             let mut via = decision.clone();
                             merge(&mut via, &evidence, conditional);
-                            if let Some(edge) = edge(rule, &aim, actor, via, suffix) {
+                            if let Some(edge) = edge(rule, texts, &aim, actor, via, &suffix) {
                                 graph.add_edge(node, control, edge);
                             }
                         }
@@ -216,7 +278,7 @@ impl<'a> Escalation<'a> {
                     }
                 };
                 let _ = kind;
-                if let Some(edge) = edge(rule, &aim, actor, decision, String::new()) {
+                if let Some(edge) = edge(rule, texts, &aim, actor, decision, "") {
                     graph.add_edge(node, to, edge);
                 }
             }
@@ -278,7 +340,7 @@ impl<'a> Escalation<'a> {
     ) -> Option<(Evidence, bool, String)> {
         let mut best: Option<(Evidence, bool, String)> = None;
         let empowered_admin = std::cell::OnceCell::new();
-        for rule in self.rules.iter().filter(|r| {
+        for (rule, texts) in self.rules.iter().zip(&self.texts).filter(|(r, _)| {
             r.gives == Gives::Admin
                 && matches!(
                     r.target,
@@ -289,14 +351,14 @@ impl<'a> Escalation<'a> {
                 continue;
             }
             for aim in self.aims(rule, principal) {
-                let Some(mut decision) = self.decide(rule, principal, &aim) else {
+                let Some(mut decision) = self.decide(rule, texts, principal, &aim) else {
                     continue;
                 };
                 let admin = empowered_admin.get_or_init(|| self.with_everything(principal, scps));
                 let Some(admin) = admin else { continue };
                 merge_admin(&mut decision, admin);
                 let conditional = decision.value == Tri::Unknown;
-                let mut evidence = Evidence::new(rule.id.clone());
+                let mut evidence = Evidence::new(texts.id.clone());
                 evidence.statements = decision.allowed_by;
                 evidence.undecided = decision.undecided;
                 if best.as_ref().is_none_or(|(_, c, _)| *c && !conditional) {
@@ -363,7 +425,13 @@ impl<'a> Escalation<'a> {
 
     /// Whether `actor` can apply `rule` to `aim`: every permission, the target's facts, the
     /// resources it needs.
-    fn decide(&self, rule: &Rule, actor: &Principal, aim: &Aim) -> Option<Decision> {
+    fn decide(
+        &self,
+        rule: &Rule,
+        texts: &RuleTexts,
+        actor: &Principal,
+        aim: &Aim,
+    ) -> Option<Decision> {
         let mut value = Tri::True;
         let mut statements: Vec<StatementRef> = Vec::new();
         let mut undecided: Vec<Undecided> = Vec::new();
@@ -402,7 +470,7 @@ impl<'a> Escalation<'a> {
             if !actor.account.permissive_versions.contains(*arn) {
                 value = value.and(Tri::Unknown);
                 undecided.push(Undecided {
-                    key: format!("other versions of {arn}"),
+                    key: format!("other versions of {arn}").into(),
                     reason: "no other version allows everything; what the versions allow is not analysed beyond that".into(),
                 });
             }
@@ -437,12 +505,13 @@ impl<'a> Escalation<'a> {
                             "the technique needs a user {} a console password; the snapshot has no credential report row for user/{}",
                             if wanted { "with" } else { "without" },
                             user.name
-                        ),
+                        )
+                        .into(),
                     });
                 }
             }
         }
-        for requirement in &rule.requires {
+        for (requirement, no_inventory) in rule.requires.iter().zip(&texts.no_inventory) {
             let role = match aim {
                 Aim::Role(r) => Some(*r),
                 _ => None,
@@ -454,13 +523,7 @@ impl<'a> Escalation<'a> {
             {
                 None => {
                     value = value.and(Tri::Unknown);
-                    undecided.push(Undecided {
-                        key: format!("{} inventory", requirement.inventory),
-                        reason: format!(
-                            "needs {}; the snapshot has no {} inventory",
-                            requirement.what, requirement.inventory
-                        ),
-                    });
+                    undecided.push(no_inventory.clone());
                 }
                 Some(items) => {
                     let found = items
@@ -540,20 +603,21 @@ fn merge(decision: &mut Decision, evidence: &Evidence, conditional: bool) {
 
 fn edge(
     rule: &Rule,
+    texts: &RuleTexts,
     aim: &Aim,
     actor: &Principal,
     decision: Decision,
-    suffix: String,
+    suffix: &str,
 ) -> Option<Edge> {
     if !decision.value.possible() {
         return None;
     }
     let on = match aim {
-        Aim::Myself => "itself".to_string(),
-        other => other.arn(actor).to_string(),
+        Aim::Myself => "itself",
+        other => other.arn(actor),
     };
-    let mut evidence = Evidence::new(format!("{}: {} on {on}{suffix}", rule.id, rule.title));
-    evidence.rule = Some(rule.id.clone());
+    let mut evidence = Evidence::new(texts.mechanism(rule, on, suffix));
+    evidence.rule = Some(texts.id.clone());
     evidence.statements = decision.allowed_by;
     evidence.statements.dedup();
     if decision.value == Tri::Unknown {
@@ -568,11 +632,7 @@ fn edge(
         }
         evidence.undecided = undecided;
     }
-    evidence.notes = rule
-        .persistence
-        .iter()
-        .map(|p| format!("may leave behind: {p}"))
-        .collect();
+    evidence.notes = texts.notes.clone();
     Some(Edge::new(EdgeKind::EscalatesTo, evidence))
 }
 

@@ -111,21 +111,24 @@ fn grant_evidence(
             return None;
         }
         let reference = statement_ref(deny_policy, deny);
-        evidence.notes.push(format!(
-            "{} by {} at {}{}",
-            if whole {
-                "denied when its conditions hold"
-            } else {
-                "partly denied"
-            },
-            reference.policy,
-            reference.pointer,
-            if applies == Tri::Unknown {
-                " (conditions undecided)"
-            } else {
-                ""
-            }
-        ));
+        evidence.notes.push(
+            format!(
+                "{} by {} at {}{}",
+                if whole {
+                    "denied when its conditions hold"
+                } else {
+                    "partly denied"
+                },
+                reference.policy,
+                reference.pointer,
+                if applies == Tri::Unknown {
+                    " (conditions undecided)"
+                } else {
+                    ""
+                }
+            )
+            .into(),
+        );
         evidence.statements.push(reference);
     }
 
@@ -133,8 +136,8 @@ fn grant_evidence(
     for guard in guards {
         if let Some(missing) = guard.policies.iter().find(|p| p.missing_document) {
             undecided.push(Undecided {
-                key: missing.source.name.clone(),
-                reason: format!("{} is not in the snapshot", guard.name),
+                key: missing.source.name.as_str().into(),
+                reason: format!("{} is not in the snapshot", guard.name).into(),
             });
             continue;
         }
@@ -167,7 +170,9 @@ fn grant_evidence(
                 if overlapping.is_empty() {
                     return None;
                 }
-                evidence.notes.push(format!("narrowed by {}", guard.name));
+                evidence
+                    .notes
+                    .push(format!("narrowed by {}", guard.name).into());
                 evidence
                     .statements
                     .extend(overlapping.into_iter().map(|(p, b)| statement_ref(p, b)));

@@ -41,8 +41,8 @@ fn unknown_variables(clause: &Clause, ctx: &Context) -> Vec<Undecided> {
         .iter()
         .filter_map(|v| match resolve(v, ctx) {
             Resolved::Unknown { key } if !key.eq_ignore_ascii_case(&clause.key) => Some(Undecided {
-                reason: format!("policy variable `${{{key}}}` in a `{}` condition is not known from the snapshot", clause.key),
-                key,
+                reason: format!("policy variable `${{{key}}}` in a `{}` condition is not known from the snapshot", clause.key).into(),
+                key: key.into(),
             }),
             _ => None,
         })
@@ -56,8 +56,8 @@ pub fn evaluate(clause: &Clause, ctx: &Context) -> (Tri, Option<Undecided>) {
         (
             Tri::Unknown,
             Some(Undecided {
-                key: clause.key.clone(),
-                reason,
+                key: clause.key.as_str().into(),
+                reason: reason.into(),
             }),
         )
     };
@@ -329,7 +329,10 @@ mod tests {
         let c = long_term_key();
         let (t, why) = evaluate(&clause("StringEquals", "sts:ExternalId", &["x"]), &c);
         assert_eq!(t, Tri::Unknown);
-        assert_eq!(why.map(|u| u.key), Some("sts:ExternalId".to_string()));
+        assert_eq!(
+            why.map(|u| u.key.to_string()),
+            Some("sts:ExternalId".to_string())
+        );
         assert_eq!(
             evaluate(&clause("StringSoundsLike", "aws:username", &["x"]), &c).0,
             Tri::Unknown

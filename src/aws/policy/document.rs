@@ -534,13 +534,13 @@ fn parse_statement(
         }
         None => false,
     };
-    let reference = crate::graph::StatementRef {
+    let reference = crate::graph::StatementRef::new(crate::graph::Citation {
         file: source.file.clone(),
         pointer: Arc::from(format!("{}{pointer}", source.pointer)),
         policy: policy_name.clone(),
         sid: sid.as_deref().filter(|s| !s.is_empty()).map(Arc::from),
         effect: effect.as_str(),
-    };
+    });
     Ok(Statement {
         pointer: pointer.to_string(),
         action_services,
