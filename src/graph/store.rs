@@ -290,6 +290,12 @@ impl Graph {
         id
     }
 
+    /// Makes room for `additional` more edges at once, for a caller that knows how many it
+    /// adds (reading an index): the edge list is then not grown and copied step by step.
+    pub fn reserve_edges(&mut self, additional: usize) {
+        self.inner.reserve_exact_edges(additional);
+    }
+
     pub fn node(&self, id: NodeId) -> &Node {
         // Every NodeId is handed out by this graph and nodes are never removed through it.
         &self.inner[id.0]

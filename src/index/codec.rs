@@ -5,6 +5,8 @@
 //!
 //! ```text
 //! strings   count, then each: byte length, UTF-8 bytes       every distinct string once
+//! citations count, then each: file, pointer, policy str,     every distinct statement
+//!           sid opt str, effect str                          citation once
 //! nodes     count, then each in node-id order:
 //!           kind (u8), key str, provider str, class str, label str, account opt str,
 //!           attrs: count, then (name str, value str)
@@ -12,7 +14,7 @@
 //! edges     count, then each in edge-id order:
 //!           source node, target node, kind (u8), reach (u8), evidence:
 //!           mechanism str, rule opt str,
-//!           statements: count, then (file, pointer, policy str, sid opt str, effect str),
+//!           statements: count, then citation numbers,
 //!           records: count, then (file, pointer, what str),
 //!           undecided: count, then (key, reason str),
 //!           notes: count, then str,
@@ -38,7 +40,7 @@ use std::sync::{Arc, Mutex};
 pub enum EncodeError {
     #[error("the graph has removed nodes or edges: its ids would not survive a rebuild")]
     NotDense,
-    #[error("the graph has more than 2^32 strings")]
+    #[error("the graph has more than 2^32 strings or statement citations")]
     TooManyStrings,
 }
 
@@ -120,12 +122,17 @@ fn names_of(graph: &Graph) -> BTreeMap<String, Vec<usize>> {
     out
 }
 
-/// Writes the body while collecting the string table, which goes first.
+/// Writes the body while collecting the string table, which goes first, and the table of
+/// statement citations, which follows it.
 #[derive(Default)]
 struct Writer<'a> {
     body: Vec<u8>,
     strings: Vec<&'a str>,
     index: HashMap<&'a str, u32>,
+    /// The citation table: its entries, and each citation's number.
+    citations: Vec<u8>,
+    citation_count: u32,
+    citation_index: HashMap<&'a Citation, u32>,
 }
 
 fn varint(buf: &mut Vec<u8>, mut v: u64) {
@@ -218,18 +225,8 @@ impl<'a> Writer<'a> {
         self.opt_str(rule.as_deref())?;
         self.len(statements.len());
         for s in statements {
-            let Citation {
-                file,
-                pointer,
-                policy,
-                sid,
-                effect,
-            } = &**s;
-            self.str(file)?;
-            self.str(pointer)?;
-            self.str(policy)?;
-            self.opt_str(sid.as_deref())?;
-            self.str(effect)?;
+            let i = self.citation(s)?;
+            varint(&mut self.body, u64::from(i));
         }
         self.len(records.len());
         for r in records {
@@ -259,14 +256,47 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
+    /// The number of a statement citation in the table, adding it when it is new.
+    fn citation(&mut self, s: &'a Citation) -> Result<u32, EncodeError> {
+        if let Some(&i) = self.citation_index.get(s) {
+            return Ok(i);
+        }
+        let Citation {
+            file,
+            pointer,
+            policy,
+            sid,
+            effect,
+        } = s;
+        let ids = [
+            self.str_id(file)?,
+            self.str_id(pointer)?,
+            self.str_id(policy)?,
+            match sid {
+                Some(sid) => self.str_id(sid)? + 1,
+                None => 0,
+            },
+            self.str_id(effect)?,
+        ];
+        for id in ids {
+            varint(&mut self.citations, id);
+        }
+        let i = self.citation_count;
+        self.citation_count = i.checked_add(1).ok_or(EncodeError::TooManyStrings)?;
+        self.citation_index.insert(s, i);
+        Ok(i)
+    }
+
     fn finish(self) -> Vec<u8> {
         let table: usize = self.strings.iter().map(|s| s.len() + 2).sum();
-        let mut out = Vec::with_capacity(table + self.body.len() + 8);
+        let mut out = Vec::with_capacity(table + self.citations.len() + self.body.len() + 16);
         varint(&mut out, self.strings.len() as u64);
         for s in &self.strings {
             varint(&mut out, s.len() as u64);
             out.extend_from_slice(s.as_bytes());
         }
+        varint(&mut out, u64::from(self.citation_count));
+        out.extend_from_slice(&self.citations);
         out.extend_from_slice(&self.body);
         out
     }
@@ -365,6 +395,8 @@ struct Reader<'a> {
     /// Evidence texts (mechanisms, rules, conditions, notes), made once each: the graph
     /// shares them between edges as a build does.
     texts: Vec<Option<Text>>,
+    /// The citation table: every edge citing a statement shares its entry.
+    citations: Vec<StatementRef>,
 }
 
 impl<'a> Reader<'a> {
@@ -410,6 +442,30 @@ impl<'a> Reader<'a> {
             return corrupt("a count exceeds the payload");
         }
         Ok(n)
+    }
+
+    fn read_citations(&mut self) -> Result<(), DecodeError> {
+        let n = self.count(5)?;
+        let mut citations = Vec::with_capacity(n);
+        for _ in 0..n {
+            citations.push(StatementRef::new(Citation {
+                file: self.shared()?,
+                pointer: self.shared()?,
+                policy: self.shared()?,
+                sid: self.opt_shared()?,
+                effect: self.static_str()?,
+            }));
+        }
+        self.citations = citations;
+        Ok(())
+    }
+
+    fn citation(&mut self) -> Result<StatementRef, DecodeError> {
+        let i = self.usize()?;
+        match self.citations.get(i) {
+            Some(found) => Ok(found.clone()),
+            None => corrupt(format!("citation {i} is not in the table")),
+        }
     }
 
     fn read_table(&mut self) -> Result<(), DecodeError> {
@@ -550,33 +606,31 @@ impl<'a> Reader<'a> {
         };
         let mechanism = self.text()?;
         let rule = self.opt_text()?;
-        let mut statements = Vec::new();
-        for _ in 0..self.count(5)? {
-            statements.push(StatementRef::new(Citation {
-                file: self.shared()?,
-                pointer: self.shared()?,
-                policy: self.shared()?,
-                sid: self.opt_shared()?,
-                effect: self.static_str()?,
-            }));
+        let n = self.count(1)?;
+        let mut statements = Vec::with_capacity(n);
+        for _ in 0..n {
+            statements.push(self.citation()?);
         }
-        let mut records = Vec::new();
-        for _ in 0..self.count(3)? {
+        let n = self.count(3)?;
+        let mut records = Vec::with_capacity(n);
+        for _ in 0..n {
             records.push(RecordRef {
                 file: self.string()?,
                 pointer: self.string()?,
                 what: self.string()?,
             });
         }
-        let mut undecided = Vec::new();
-        for _ in 0..self.count(2)? {
+        let n = self.count(2)?;
+        let mut undecided = Vec::with_capacity(n);
+        for _ in 0..n {
             undecided.push(Undecided {
                 key: self.text()?,
                 reason: self.text()?,
             });
         }
-        let mut notes = Vec::new();
-        for _ in 0..self.count(1)? {
+        let n = self.count(1)?;
+        let mut notes = Vec::with_capacity(n);
+        for _ in 0..n {
             notes.push(self.text()?);
         }
         let session_max_secs = match self.varint()? {
@@ -607,8 +661,10 @@ pub fn decode(payload: &[u8]) -> Result<Analysis, DecodeError> {
         statics: Vec::new(),
         shared: Vec::new(),
         texts: Vec::new(),
+        citations: Vec::new(),
     };
     r.read_table()?;
+    r.read_citations()?;
 
     let n = r.count(7)?;
     let mut nodes = Vec::with_capacity(n);
@@ -635,6 +691,7 @@ pub fn decode(payload: &[u8]) -> Result<Analysis, DecodeError> {
 
     // Edges go straight into the graph: no second copy of the largest part.
     let n = r.count(12)?;
+    graph.reserve_edges(n);
     for i in 0..n {
         let from = r.usize()?;
         let to = r.usize()?;
@@ -823,6 +880,35 @@ pub(super) mod tests {
         assert_same(&analysis, &decoded);
         assert_eq!(decoded.graph.find_name("deploy"), &[a, b, c]);
         assert_eq!(decoded.graph.find_name("user/a"), &[a, b]);
+    }
+
+    #[test]
+    fn decoded_edges_share_citations_and_texts() {
+        let built = example("acme-org");
+        let decoded = decode(&encode(&built).unwrap()).unwrap();
+        let g = &decoded.graph;
+        let edges: Vec<_> = g
+            .node_ids()
+            .flat_map(|n| g.out_edges(n).map(|(e, _)| g.edge(e)))
+            .collect();
+        // Equal citations and equal texts are one allocation each, as after a build.
+        let mut citations: HashMap<&Citation, *const Citation> = HashMap::new();
+        let mut texts: HashMap<&str, usize> = HashMap::new();
+        let mut shared = 0;
+        for edge in &edges {
+            for s in &edge.evidence.statements {
+                let at: *const Citation = &**s;
+                let first = *citations.entry(&**s).or_insert(at);
+                assert_eq!(first, at);
+                shared += 1;
+            }
+            for t in edge.evidence.undecided.iter().map(|u| &u.reason) {
+                assert_eq!(*texts.entry(t).or_insert(t.address()), t.address());
+            }
+            let m = &edge.evidence.mechanism;
+            assert_eq!(*texts.entry(m).or_insert(m.address()), m.address());
+        }
+        assert!(shared > citations.len(), "no citation is cited twice");
     }
 
     #[test]
