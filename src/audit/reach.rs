@@ -429,7 +429,7 @@ pub fn admin_principals(graph: &Graph, reaches: &mut Reaches) -> Vec<Finding> {
                 quoted(&granting)
             }
         );
-        f.evidence = e.evidence.statements.clone();
+        f.evidence = e.evidence.statements.to_vec();
         f = f.fact("granted_by", granting.join(", "));
         f = f.count("reached_by_credentials", credentials.len() as i64);
         out.push(f);

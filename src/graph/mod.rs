@@ -10,7 +10,7 @@ mod store;
 
 pub use compact::{Compact, Step};
 pub use edge::{
-    Citation, Edge, EdgeKind, Evidence, Reach, RecordRef, StatementRef, Text, Undecided,
+    Citation, Edge, EdgeKind, Evidence, List, Reach, RecordRef, StatementRef, Text, Undecided,
 };
 pub use node::{Node, NodeKind};
 pub use store::{EdgeId, Graph, Journal, NodeId};

@@ -94,14 +94,13 @@ impl Texts {
         }
     }
 
-    /// Shares every text of `evidence` with the edges before it, and drops the spare capacity
-    /// of its lists: a built graph keeps millions of them.
+    /// Shares every text of `evidence` with the edges before it.
     fn share_evidence(&mut self, evidence: &mut Evidence) {
         let Evidence {
             mechanism,
             rule,
-            statements,
-            records,
+            statements: _,
+            records: _,
             undecided,
             notes,
             session_max_secs: _,
@@ -117,10 +116,6 @@ impl Texts {
         for note in notes.iter_mut() {
             self.share(note);
         }
-        statements.shrink_to_fit();
-        records.shrink_to_fit();
-        undecided.shrink_to_fit();
-        notes.shrink_to_fit();
     }
 }
 
@@ -280,6 +275,16 @@ impl Graph {
     /// another is told apart by its endpoints, not by allocations of the same words.
     pub fn add_edge(&mut self, from: NodeId, to: NodeId, mut edge: Edge) -> EdgeId {
         self.texts.share_evidence(&mut edge.evidence);
+        self.insert_edge(from, to, edge)
+    }
+
+    /// [`Graph::add_edge`] for a caller whose edges share their texts already (an index
+    /// decodes each distinct text once): the texts are not looked up. Later edges equal to these texts get copies of their own.
+    pub(crate) fn add_shared_edge(&mut self, from: NodeId, to: NodeId, edge: Edge) -> EdgeId {
+        self.insert_edge(from, to, edge)
+    }
+
+    fn insert_edge(&mut self, from: NodeId, to: NodeId, edge: Edge) -> EdgeId {
         let overlay = self.journal.is_some();
         self.changed(overlay);
         let id = EdgeId(self.inner.add_edge(from.0, to.0, edge));

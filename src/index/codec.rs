@@ -643,10 +643,10 @@ impl<'a> Reader<'a> {
             evidence: Evidence {
                 mechanism,
                 rule,
-                statements,
-                records,
-                undecided,
-                notes,
+                statements: statements.into(),
+                records: records.into(),
+                undecided: undecided.into(),
+                notes: notes.into(),
                 session_max_secs,
             },
         })
@@ -698,7 +698,7 @@ pub fn decode(payload: &[u8]) -> Result<Analysis, DecodeError> {
         let (Some(&from), Some(&to)) = (ids.get(from), ids.get(to)) else {
             return corrupt("an edge names a node that does not exist");
         };
-        let id = graph.add_edge(from, to, r.edge()?);
+        let id = graph.add_shared_edge(from, to, r.edge()?);
         if id.index() != i {
             return corrupt("edge ids do not come back as they were");
         }

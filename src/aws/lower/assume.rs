@@ -355,12 +355,12 @@ fn decide_assume(authz: &Authorizer, principal: &Principal, role: &Role) -> Opti
         ));
     }
     let mut evidence = Evidence::new(mechanism);
-    evidence.statements = decision.allowed_by;
+    evidence.statements = decision.allowed_by.into();
     if decision.value == Tri::Unknown && !decision.denied_by.is_empty() {
         notes.push("a deny statement applies unless its conditions are false".to_string());
         evidence.statements.extend(decision.denied_by);
     }
-    evidence.undecided = decision.undecided;
+    evidence.undecided = decision.undecided.into();
     if decision.value == Tri::Unknown && evidence.undecided.is_empty() {
         evidence.undecided.push(Undecided {
             key: "policy".into(),
@@ -505,7 +505,7 @@ pub fn external_trusts(roles: &RoleSessions, graph: &mut Graph) {
             let evidence = |mechanism: String| {
                 let mut e = Evidence::new(mechanism);
                 e.statements.push(statement_ref(trust, statement));
-                e.undecided = undecided.clone();
+                e.undecided = undecided.clone().into();
                 e
             };
             for service in services(set) {

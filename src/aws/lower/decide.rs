@@ -60,9 +60,9 @@ impl Decision {
             return None;
         }
         let mut evidence = Evidence::new(mechanism);
-        evidence.statements = self.statements;
-        evidence.undecided = self.undecided;
-        evidence.notes = notes;
+        evidence.statements = self.statements.into();
+        evidence.undecided = self.undecided.into();
+        evidence.notes = notes.into();
         Some(Edge::new(kind, evidence))
     }
 }

@@ -9,7 +9,7 @@ use crate::aws::organization::Organization;
 use crate::aws::policy::document::{Effect, Principals};
 use crate::aws::policy::{Policy, PolicySource, Tri};
 use crate::aws::principal::{Entity, PolicyBook, Principal};
-use crate::graph::{Edge, EdgeKind, Evidence, NodeId, StatementRef, Text, Undecided};
+use crate::graph::{Edge, EdgeKind, Evidence, List, NodeId, StatementRef, Text, Undecided};
 use crate::rules::{Actor, Gives, Rule, Target};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
@@ -60,12 +60,12 @@ pub struct Escalation<'a> {
 struct RuleTexts {
     id: Text,
     /// `may leave behind: ...`, one per persistence item.
-    notes: Vec<Text>,
+    notes: List<Text>,
     /// Per requirement, what is undecided when the snapshot has no inventory of its kind.
     no_inventory: Vec<Undecided>,
     /// The mechanism per target (`on` and suffix): the same target is reached from many
     /// actors. Filled by the threads deciding actors, dropped with the stage.
-    mechanisms: Mutex<HashMap<String, Text>>,
+    mechanisms: Mutex<HashMap<String, Text, foldhash::fast::RandomState>>,
 }
 
 impl RuleTexts {
@@ -89,7 +89,7 @@ impl RuleTexts {
                     .into(),
                 })
                 .collect(),
-            mechanisms: Mutex::new(HashMap::new()),
+            mechanisms: Mutex::new(HashMap::default()),
         }
     }
 
@@ -359,8 +359,8 @@ impl<'a> Escalation<'a> {
                 merge_admin(&mut decision, admin);
                 let conditional = decision.value == Tri::Unknown;
                 let mut evidence = Evidence::new(texts.id.clone());
-                evidence.statements = decision.allowed_by;
-                evidence.undecided = decision.undecided;
+                evidence.statements = decision.allowed_by.into();
+                evidence.undecided = decision.undecided.into();
                 if best.as_ref().is_none_or(|(_, c, _)| *c && !conditional) {
                     best = Some((evidence, conditional, rule.id.clone()));
                 }
@@ -618,7 +618,7 @@ fn edge(
     };
     let mut evidence = Evidence::new(texts.mechanism(rule, on, suffix));
     evidence.rule = Some(texts.id.clone());
-    evidence.statements = decision.allowed_by;
+    evidence.statements = decision.allowed_by.into();
     evidence.statements.dedup();
     if decision.value == Tri::Unknown {
         let mut undecided = decision.undecided;
@@ -630,7 +630,7 @@ fn edge(
                 reason: "the policies involved could not be fully decided".into(),
             });
         }
-        evidence.undecided = undecided;
+        evidence.undecided = undecided.into();
     }
     evidence.notes = texts.notes.clone();
     Some(Edge::new(EdgeKind::EscalatesTo, evidence))

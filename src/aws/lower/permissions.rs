@@ -56,7 +56,7 @@ pub fn granted(
             let target = permission_node(graph, account, &text, None);
             let mut evidence = Evidence::new("identity policy");
             evidence.statements.push(hit.statement);
-            evidence.undecided = hit.undecided;
+            evidence.undecided = hit.undecided.into();
             graph.add_edge(node, target, Edge::new(EdgeKind::Granted, evidence));
             continue;
         }
@@ -186,7 +186,7 @@ fn grant_evidence(
                 reason: "the statement's conditions could not be decided".into(),
             });
         }
-        evidence.undecided = undecided;
+        evidence.undecided = undecided.into();
     }
     Some(evidence)
 }
