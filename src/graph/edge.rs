@@ -230,22 +230,42 @@ impl PartialEq<Text> for String {
     }
 }
 
-/// A list of evidence items, exactly as long as the items it holds: 16 bytes where a `Vec`
-/// takes 24 and keeps spare capacity, and no allocation when empty. Most edges carry none or
-/// one item of each kind, and a built graph holds millions of edges. Reads as a slice; a
-/// push copies the items into a new allocation, which is cheap for the few an edge has.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct List<T>(Box<[T]>);
+/// A list of evidence items: 16 bytes where a `Vec` takes 24, no allocation when empty, no
+/// spare capacity, and cheap to clone, so that edges with the same conditions, notes or
+/// citations share one list ([`crate::graph::Graph::add_edge`] and the index make them
+/// share). Most edges carry none or one item of each kind, and a built graph holds millions
+/// of edges. Reads as a slice; a push copies the items into a new list, which is cheap for
+/// the few an edge has.
+pub struct List<T>(Option<Arc<[T]>>);
+
+impl<T> Clone for List<T> {
+    fn clone(&self) -> Self {
+        List(self.0.clone())
+    }
+}
 
 impl<T> List<T> {
     pub fn new() -> Self {
-        List(Box::default())
+        List(None)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.0.is_none()
     }
 
+    fn slice(&self) -> &[T] {
+        self.0.as_deref().unwrap_or(&[])
+    }
+
+    /// Where the list's one allocation is (0 when empty): equal for clones of one list.
+    pub(crate) fn address(&self) -> usize {
+        self.0
+            .as_ref()
+            .map_or(0, |items| Arc::as_ptr(items).cast::<u8>() as usize)
+    }
+}
+
+impl<T: Clone> List<T> {
     pub fn push(&mut self, item: T) {
         self.extend(std::iter::once(item));
     }
@@ -255,10 +275,10 @@ impl<T> List<T> {
     where
         T: PartialEq,
     {
-        if self.0.windows(2).any(|w| w[0] == w[1]) {
-            let mut items = std::mem::take(&mut self.0).into_vec();
+        if self.slice().windows(2).any(|w| w[0] == w[1]) {
+            let mut items = self.slice().to_vec();
             items.dedup();
-            self.0 = items.into_boxed_slice();
+            *self = List::from(items);
         }
     }
 }
@@ -272,45 +292,35 @@ impl<T> Default for List<T> {
 impl<T> std::ops::Deref for List<T> {
     type Target = [T];
     fn deref(&self) -> &[T] {
-        &self.0
-    }
-}
-
-impl<T> std::ops::DerefMut for List<T> {
-    fn deref_mut(&mut self) -> &mut [T] {
-        &mut self.0
+        self.slice()
     }
 }
 
 impl<T> From<Vec<T>> for List<T> {
     fn from(items: Vec<T>) -> Self {
-        List(items.into_boxed_slice())
+        if items.is_empty() {
+            List(None)
+        } else {
+            List(Some(Arc::from(items)))
+        }
     }
 }
 
 impl<T> FromIterator<T> for List<T> {
     fn from_iter<I: IntoIterator<Item = T>>(items: I) -> Self {
-        List(items.into_iter().collect())
+        List::from(items.into_iter().collect::<Vec<T>>())
     }
 }
 
-impl<T> Extend<T> for List<T> {
+impl<T: Clone> Extend<T> for List<T> {
     fn extend<I: IntoIterator<Item = T>>(&mut self, items: I) {
         let mut items = items.into_iter().peekable();
         if items.peek().is_none() {
             return;
         }
-        let mut all = std::mem::take(&mut self.0).into_vec();
+        let mut all = self.slice().to_vec();
         all.extend(items);
-        self.0 = all.into_boxed_slice();
-    }
-}
-
-impl<T> IntoIterator for List<T> {
-    type Item = T;
-    type IntoIter = std::vec::IntoIter<T>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.into_vec().into_iter()
+        *self = List::from(all);
     }
 }
 
@@ -318,19 +328,33 @@ impl<'a, T> IntoIterator for &'a List<T> {
     type Item = &'a T;
     type IntoIter = std::slice::Iter<'a, T>;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter()
+        self.slice().iter()
+    }
+}
+
+impl<T: PartialEq> PartialEq for List<T> {
+    fn eq(&self, other: &List<T>) -> bool {
+        self.slice() == other.slice()
+    }
+}
+
+impl<T: Eq> Eq for List<T> {}
+
+impl<T: std::hash::Hash> std::hash::Hash for List<T> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.slice().hash(state);
     }
 }
 
 impl<T: fmt::Debug> fmt::Debug for List<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.0.iter()).finish()
+        f.debug_list().entries(self.slice()).finish()
     }
 }
 
 impl<T: Serialize> Serialize for List<T> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(serializer)
+        self.slice().serialize(serializer)
     }
 }
 
@@ -357,6 +381,11 @@ pub struct Citation {
 impl StatementRef {
     pub fn new(citation: Citation) -> Self {
         StatementRef(Arc::new(citation))
+    }
+
+    /// Where the citation is: equal for references to one citation.
+    pub(crate) fn address(&self) -> usize {
+        Arc::as_ptr(&self.0) as usize
     }
 }
 

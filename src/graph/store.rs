@@ -1,5 +1,5 @@
 use super::compact::Compact;
-use super::{Edge, Evidence, Node, NodeKind, Text};
+use super::{Edge, Evidence, List, Node, NodeKind, StatementRef, Text, Undecided};
 use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableDiGraph};
 use petgraph::visit::EdgeRef;
 use std::collections::HashMap;
@@ -68,7 +68,7 @@ pub struct Graph {
     texts: Texts,
 }
 
-/// The evidence texts a graph's edges share.
+/// The evidence texts and lists a graph's edges share.
 #[derive(Debug, Default)]
 struct Texts {
     /// Every distinct text, once.
@@ -77,6 +77,9 @@ struct Texts {
     /// is found by its address without hashing its words again. An address stays taken while
     /// `by_text` holds the text.
     by_address: std::collections::HashSet<usize, foldhash::fast::RandomState>,
+    statements: Lists<StatementRef>,
+    undecided: Lists<Undecided>,
+    notes: Lists<Text>,
 }
 
 impl Texts {
@@ -94,12 +97,17 @@ impl Texts {
         }
     }
 
-    /// Shares every text of `evidence` with the edges before it.
+    fn is_shared(&self, text: &Text) -> bool {
+        self.by_address.contains(&text.address())
+    }
+
+    /// Shares every text of `evidence` with the edges before it, then its lists of
+    /// citations, conditions and notes.
     fn share_evidence(&mut self, evidence: &mut Evidence) {
         let Evidence {
             mechanism,
             rule,
-            statements: _,
+            statements,
             records: _,
             undecided,
             notes,
@@ -109,12 +117,119 @@ impl Texts {
         if let Some(rule) = rule {
             self.share(rule);
         }
-        for u in undecided.iter_mut() {
-            self.share(&mut u.key);
-            self.share(&mut u.reason);
+        if undecided
+            .iter()
+            .any(|u| !self.is_shared(&u.key) || !self.is_shared(&u.reason))
+        {
+            let items: Vec<Undecided> = undecided
+                .iter()
+                .map(|u| {
+                    let mut u = u.clone();
+                    self.share(&mut u.key);
+                    self.share(&mut u.reason);
+                    u
+                })
+                .collect();
+            *undecided = items.into();
         }
-        for note in notes.iter_mut() {
-            self.share(note);
+        if notes.iter().any(|n| !self.is_shared(n)) {
+            let items: Vec<Text> = notes
+                .iter()
+                .map(|n| {
+                    let mut n = n.clone();
+                    self.share(&mut n);
+                    n
+                })
+                .collect();
+            *notes = items.into();
+        }
+        self.statements.share(statements);
+        self.undecided.share(undecided);
+        self.notes.share(notes);
+    }
+}
+
+/// An item of a list the graph shares, known by the allocations it is made of: once texts
+/// are shared, equal items are the same allocations, so a list is found by hashing a few
+/// addresses instead of its words.
+trait Addressed {
+    fn addresses(&self) -> [usize; 2];
+}
+
+impl Addressed for Text {
+    fn addresses(&self) -> [usize; 2] {
+        [self.address(), 0]
+    }
+}
+
+impl Addressed for StatementRef {
+    fn addresses(&self) -> [usize; 2] {
+        [self.address(), 0]
+    }
+}
+
+impl Addressed for Undecided {
+    fn addresses(&self) -> [usize; 2] {
+        [self.key.address(), self.reason.address()]
+    }
+}
+
+/// A list compared and hashed by the addresses of its items. The set holding it keeps the
+/// items alive, so an address it holds is not reused for another item.
+#[derive(Debug)]
+struct ByItems<T>(List<T>);
+
+impl<T: Addressed> std::hash::Hash for ByItems<T> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_usize(self.0.len());
+        for item in self.0.iter() {
+            let [a, b] = item.addresses();
+            state.write_usize(a);
+            state.write_usize(b);
+        }
+    }
+}
+
+impl<T: Addressed> PartialEq for ByItems<T> {
+    fn eq(&self, other: &ByItems<T>) -> bool {
+        self.0.len() == other.0.len()
+            && self
+                .0
+                .iter()
+                .zip(other.0.iter())
+                .all(|(a, b)| a.addresses() == b.addresses())
+    }
+}
+
+impl<T: Addressed> Eq for ByItems<T> {}
+
+/// The lists of one kind the graph's edges share: many edges carry the same conditions, the
+/// same notes or the same citations.
+#[derive(Debug)]
+struct Lists<T>(std::collections::HashSet<ByItems<T>, foldhash::fast::RandomState>);
+
+impl<T> Default for Lists<T> {
+    fn default() -> Self {
+        Lists(std::collections::HashSet::default())
+    }
+}
+
+impl<T: Addressed> Lists<T> {
+    /// Makes `list` the graph's copy of a list of the same items, keeping it when it is new.
+    fn share(&mut self, list: &mut List<T>) {
+        if list.is_empty() {
+            return;
+        }
+        let key = ByItems(list.clone());
+        match self.0.get(&key) {
+            Some(found) => {
+                if found.0.address() != list.address() {
+                    *list = found.0.clone();
+                }
+            }
+            None => {
+                self.0.insert(key);
+            }
         }
     }
 }

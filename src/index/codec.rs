@@ -28,7 +28,7 @@
 
 use crate::analysis::Analysis;
 use crate::graph::{
-    Citation, Edge, EdgeKind, Evidence, Graph, Node, NodeId, NodeKind, Reach, RecordRef,
+    Citation, Edge, EdgeKind, Evidence, Graph, List, Node, NodeId, NodeKind, Reach, RecordRef,
     StatementRef, Text, Undecided,
 };
 use crate::snapshot::MissingSource;
@@ -384,6 +384,17 @@ fn intern(s: &str) -> Result<&'static str, DecodeError> {
     Ok(leaked)
 }
 
+/// The lists an index's edges hold, by their bytes in the payload.
+type Seen<'a, T> = HashMap<&'a [u8], List<T>, foldhash::fast::RandomState>;
+
+#[derive(Default)]
+struct Lists<'a> {
+    statements: Seen<'a, StatementRef>,
+    records: Seen<'a, RecordRef>,
+    undecided: Seen<'a, Undecided>,
+    notes: Seen<'a, Text>,
+}
+
 struct Reader<'a> {
     buf: &'a [u8],
     pos: usize,
@@ -597,7 +608,65 @@ impl<'a> Reader<'a> {
         })
     }
 
-    fn edge(&mut self) -> Result<Edge, DecodeError> {
+    /// The bytes of the list starting here, of `per_item` integers per item, without
+    /// reading past them.
+    fn list_bytes(&self, per_item: usize) -> Result<&'a [u8], DecodeError> {
+        let buf: &'a [u8] = self.buf;
+        let mut at = self.pos;
+        let skip = |at: &mut usize| -> Result<u64, DecodeError> {
+            let mut v: u64 = 0;
+            for shift in (0..64).step_by(7) {
+                let Some(&b) = buf.get(*at) else {
+                    return corrupt("payload ends early");
+                };
+                *at += 1;
+                v |= u64::from(b & 0x7f) << shift;
+                if b & 0x80 == 0 {
+                    return Ok(v);
+                }
+            }
+            corrupt("integer overflows")
+        };
+        let n = skip(&mut at)?;
+        let integers = usize::try_from(n)
+            .ok()
+            .and_then(|n| n.checked_mul(per_item))
+            .filter(|&k| k <= buf.len() - at);
+        let Some(integers) = integers else {
+            return corrupt("a count exceeds the payload");
+        };
+        for _ in 0..integers {
+            skip(&mut at)?;
+        }
+        Ok(&buf[self.pos..at])
+    }
+
+    /// A list of the evidence, the same list as every earlier edge's with the same bytes:
+    /// equal bytes name equal items, so edges share lists as a build makes them share.
+    fn list<T>(
+        &mut self,
+        seen: &mut Seen<'a, T>,
+        per_item: usize,
+        item: impl Fn(&mut Self) -> Result<T, DecodeError>,
+    ) -> Result<List<T>, DecodeError> {
+        let bytes = self.list_bytes(per_item)?;
+        if let Some(found) = seen.get(bytes) {
+            self.pos += bytes.len();
+            return Ok(found.clone());
+        }
+        let n = self.count(per_item)?;
+        let mut items = Vec::with_capacity(n);
+        for _ in 0..n {
+            items.push(item(self)?);
+        }
+        let list = List::from(items);
+        if n > 0 {
+            seen.insert(bytes, list.clone());
+        }
+        Ok(list)
+    }
+
+    fn edge(&mut self, lists: &mut Lists<'a>) -> Result<Edge, DecodeError> {
         let kind = edge_kind(self.byte()?)?;
         let reach = match self.byte()? {
             0 => Reach::Definite,
@@ -606,33 +675,21 @@ impl<'a> Reader<'a> {
         };
         let mechanism = self.text()?;
         let rule = self.opt_text()?;
-        let n = self.count(1)?;
-        let mut statements = Vec::with_capacity(n);
-        for _ in 0..n {
-            statements.push(self.citation()?);
-        }
-        let n = self.count(3)?;
-        let mut records = Vec::with_capacity(n);
-        for _ in 0..n {
-            records.push(RecordRef {
-                file: self.string()?,
-                pointer: self.string()?,
-                what: self.string()?,
-            });
-        }
-        let n = self.count(2)?;
-        let mut undecided = Vec::with_capacity(n);
-        for _ in 0..n {
-            undecided.push(Undecided {
-                key: self.text()?,
-                reason: self.text()?,
-            });
-        }
-        let n = self.count(1)?;
-        let mut notes = Vec::with_capacity(n);
-        for _ in 0..n {
-            notes.push(self.text()?);
-        }
+        let statements = self.list(&mut lists.statements, 1, |r| r.citation())?;
+        let records = self.list(&mut lists.records, 3, |r| {
+            Ok(RecordRef {
+                file: r.string()?,
+                pointer: r.string()?,
+                what: r.string()?,
+            })
+        })?;
+        let undecided = self.list(&mut lists.undecided, 2, |r| {
+            Ok(Undecided {
+                key: r.text()?,
+                reason: r.text()?,
+            })
+        })?;
+        let notes = self.list(&mut lists.notes, 1, |r| r.text())?;
         let session_max_secs = match self.varint()? {
             0 => None,
             v => Some(u32::try_from(v - 1).or_else(|_| corrupt("session limit overflows"))?),
@@ -643,10 +700,10 @@ impl<'a> Reader<'a> {
             evidence: Evidence {
                 mechanism,
                 rule,
-                statements: statements.into(),
-                records: records.into(),
-                undecided: undecided.into(),
-                notes: notes.into(),
+                statements,
+                records,
+                undecided,
+                notes,
                 session_max_secs,
             },
         })
@@ -692,13 +749,14 @@ pub fn decode(payload: &[u8]) -> Result<Analysis, DecodeError> {
     // Edges go straight into the graph: no second copy of the largest part.
     let n = r.count(12)?;
     graph.reserve_edges(n);
+    let mut lists = Lists::default();
     for i in 0..n {
         let from = r.usize()?;
         let to = r.usize()?;
         let (Some(&from), Some(&to)) = (ids.get(from), ids.get(to)) else {
             return corrupt("an edge names a node that does not exist");
         };
-        let id = graph.add_shared_edge(from, to, r.edge()?);
+        let id = graph.add_shared_edge(from, to, r.edge(&mut lists)?);
         if id.index() != i {
             return corrupt("edge ids do not come back as they were");
         }
