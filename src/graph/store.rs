@@ -51,9 +51,9 @@ pub struct Graph {
     journal: Option<Journal>,
     /// Edges hidden from queries by an overlay, without removing them (ids stay stable).
     masked: std::collections::HashSet<EdgeId>,
-    by_key: HashMap<String, NodeId>,
+    by_key: HashMap<String, NodeId, foldhash::fast::RandomState>,
     /// Lower-cased short names (user or role name, label) to every node that bears them.
-    by_name: HashMap<String, Vec<NodeId>>,
+    by_name: HashMap<String, Vec<NodeId>, foldhash::fast::RandomState>,
     /// The adjacency as compressed rows for queries, built on first use and dropped by every
     /// change to the nodes, edges or mask.
     compact: std::sync::OnceLock<Compact>,
@@ -449,6 +449,11 @@ impl Graph {
             .get(&name.to_lowercase())
             .map(Vec::as_slice)
             .unwrap_or(&[])
+    }
+
+    /// How many short names bear at least one node.
+    pub fn name_count(&self) -> usize {
+        self.by_name.values().filter(|ids| !ids.is_empty()).count()
     }
 
     /// Every key and name a selector could have meant, for "did you mean".

@@ -771,12 +771,12 @@ pub fn decode(payload: &[u8]) -> Result<Analysis, DecodeError> {
         return corrupt("bytes after the end of the payload");
     }
 
-    let rebuilt = names_of(&graph);
-    let same = rebuilt.len() == names.len()
+    // Every name of the index bears the same nodes in the same order, and the graph has no
+    // other name.
+    let same = graph.name_count() == names.len()
         && names.iter().all(|(name, list)| {
-            rebuilt
-                .get(*name)
-                .is_some_and(|found| found.as_slice() == list.as_slice())
+            let found = graph.find_name(name);
+            found.len() == list.len() && found.iter().zip(list).all(|(id, &i)| id.index() == i)
         });
     if !same {
         return corrupt("the rebuilt graph's names differ from the index");
