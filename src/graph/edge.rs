@@ -101,17 +101,20 @@ impl Reach {
 /// note recurs on thousands of edges (one technique to every role of an account, one
 /// undecided condition key on every edge a policy allows); [`crate::graph::Graph::add_edge`]
 /// makes equal texts share one allocation, and the index decodes each distinct string once.
+///
+/// One pointer wide (the string sits behind the shared allocation): every edge holds a
+/// mechanism and most a rule id, and a built graph holds millions of edges.
 #[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Text(Arc<str>);
+pub struct Text(Arc<String>);
 
 impl Text {
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
-    /// Where the text's one allocation is: equal for clones of one text.
+    /// Where the text's shared allocation is: equal for clones of one text.
     pub(crate) fn address(&self) -> usize {
-        Arc::as_ptr(&self.0).cast::<u8>() as usize
+        Arc::as_ptr(&self.0) as usize
     }
 }
 
@@ -153,26 +156,27 @@ impl Serialize for Text {
 }
 
 impl From<String> for Text {
-    fn from(s: String) -> Self {
-        Text(Arc::from(s))
+    fn from(mut s: String) -> Self {
+        s.shrink_to_fit();
+        Text(Arc::new(s))
     }
 }
 
 impl From<&String> for Text {
     fn from(s: &String) -> Self {
-        Text(Arc::from(s.as_str()))
+        Text(Arc::new(s.as_str().to_owned()))
     }
 }
 
 impl From<&str> for Text {
     fn from(s: &str) -> Self {
-        Text(Arc::from(s))
+        Text(Arc::new(s.to_owned()))
     }
 }
 
 impl From<Arc<str>> for Text {
     fn from(s: Arc<str>) -> Self {
-        Text(s)
+        Text::from(&*s)
     }
 }
 
@@ -184,59 +188,59 @@ impl From<&Text> for Text {
 
 impl From<Text> for String {
     fn from(s: Text) -> Self {
-        s.0.to_string()
+        Arc::unwrap_or_clone(s.0)
     }
 }
 
 impl From<&Text> for String {
     fn from(s: &Text) -> Self {
-        s.0.to_string()
+        s.0.as_str().to_owned()
     }
 }
 
 impl PartialEq<str> for Text {
     fn eq(&self, other: &str) -> bool {
-        &*self.0 == other
+        self.as_str() == other
     }
 }
 
 impl PartialEq<&str> for Text {
     fn eq(&self, other: &&str) -> bool {
-        &*self.0 == *other
+        self.as_str() == *other
     }
 }
 
 impl PartialEq<String> for Text {
     fn eq(&self, other: &String) -> bool {
-        *self.0 == **other
+        self.as_str() == other.as_str()
     }
 }
 
 impl PartialEq<Text> for str {
     fn eq(&self, other: &Text) -> bool {
-        self == &*other.0
+        self == other.as_str()
     }
 }
 
 impl PartialEq<Text> for &str {
     fn eq(&self, other: &Text) -> bool {
-        *self == &*other.0
+        *self == other.as_str()
     }
 }
 
 impl PartialEq<Text> for String {
     fn eq(&self, other: &Text) -> bool {
-        **self == *other.0
+        self.as_str() == other.as_str()
     }
 }
 
-/// A list of evidence items: 16 bytes where a `Vec` takes 24, no allocation when empty, no
-/// spare capacity, and cheap to clone, so that edges with the same conditions, notes or
-/// citations share one list ([`crate::graph::Graph::add_edge`] and the index make them
-/// share). Most edges carry none or one item of each kind, and a built graph holds millions
-/// of edges. Reads as a slice; a push copies the items into a new list, which is cheap for
-/// the few an edge has.
-pub struct List<T>(Option<Arc<[T]>>);
+/// A list of evidence items: one pointer where a `Vec` takes three, no allocation when
+/// empty, no spare capacity, and cheap to clone, so that edges with the same conditions,
+/// notes or citations share one list ([`crate::graph::Graph::add_edge`] and the index make
+/// them share). Most edges carry none or one item of each kind, and a built graph holds
+/// millions of edges. Reads as a slice; a push copies the items into a new list, which is
+/// cheap for the few an edge has.
+pub struct List<T>(Option<Arc<Vec<T>>>);
 
 impl<T> Clone for List<T> {
     fn clone(&self) -> Self {
@@ -254,14 +258,14 @@ impl<T> List<T> {
     }
 
     fn slice(&self) -> &[T] {
-        self.0.as_deref().unwrap_or(&[])
+        self.0.as_deref().map_or(&[], Vec::as_slice)
     }
 
-    /// Where the list's one allocation is (0 when empty): equal for clones of one list.
+    /// Where the list's shared allocation is (0 when empty): equal for clones of one list.
     pub(crate) fn address(&self) -> usize {
         self.0
             .as_ref()
-            .map_or(0, |items| Arc::as_ptr(items).cast::<u8>() as usize)
+            .map_or(0, |items| Arc::as_ptr(items) as usize)
     }
 }
 
@@ -297,11 +301,12 @@ impl<T> std::ops::Deref for List<T> {
 }
 
 impl<T> From<Vec<T>> for List<T> {
-    fn from(items: Vec<T>) -> Self {
+    fn from(mut items: Vec<T>) -> Self {
         if items.is_empty() {
             List(None)
         } else {
-            List(Some(Arc::from(items)))
+            items.shrink_to_fit();
+            List(Some(Arc::new(items)))
         }
     }
 }
@@ -478,7 +483,12 @@ impl Evidence {
     pub fn new(mechanism: impl Into<Text>) -> Self {
         Evidence {
             mechanism: mechanism.into(),
-            ..Evidence::default()
+            rule: None,
+            statements: List::new(),
+            records: List::new(),
+            undecided: List::new(),
+            notes: List::new(),
+            session_max_secs: None,
         }
     }
 
@@ -510,5 +520,47 @@ impl Edge {
             reach,
             evidence,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_edge_stays_small() {
+        // A built graph holds millions of edges: every byte here is megabytes there.
+        assert!(
+            std::mem::size_of::<Edge>() <= 64,
+            "{}",
+            std::mem::size_of::<Edge>()
+        );
+        assert_eq!(std::mem::size_of::<Text>(), std::mem::size_of::<usize>());
+        assert_eq!(
+            std::mem::size_of::<List<Undecided>>(),
+            std::mem::size_of::<usize>()
+        );
+    }
+
+    #[test]
+    fn lists_read_and_grow_like_vectors() {
+        let mut list: List<Text> = List::new();
+        assert!(list.is_empty());
+        assert_eq!(list.address(), 0);
+        list.push("a".into());
+        list.extend(["b".into(), "b".into()]);
+        let copy = list.clone();
+        assert_eq!(copy.address(), list.address());
+        list.dedup();
+        assert_eq!(
+            list.iter().map(Text::as_str).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
+        assert_eq!(
+            copy.len(),
+            3,
+            "a clone keeps its items when the original changes"
+        );
+        assert_eq!(List::<Text>::from(Vec::new()), List::new());
     }
 }
