@@ -432,7 +432,7 @@ pub fn admin_principals(graph: &Graph, reaches: &mut Reaches) -> Vec<Finding> {
                 quoted(&granting)
             }
         );
-        f.evidence = e.evidence.statements.clone();
+        f.evidence = e.evidence.statements.to_vec();
         f = f.fact("granted_by", granting.join(", "));
         f = f.count("reached_by_credentials", credentials.len() as i64);
         out.push(f);
@@ -528,7 +528,7 @@ pub fn escalation_techniques(graph: &Graph, rules: &RuleSet) -> Vec<Finding> {
                 .filter(|s| s.effect == "allow" && own.contains(&*s.policy))
                 .cloned()
                 .collect();
-            let key = (rule.clone(), policies(&granting));
+            let key = (rule.to_string(), policies(&granting));
             let g = groups.entry(key).or_insert_with(|| Group {
                 edges: Vec::new(),
                 actors: Vec::new(),

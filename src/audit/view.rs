@@ -271,7 +271,7 @@ pub fn build(graph: &Graph, scope: &Scope, title: &str, max_nodes: usize) -> Vie
                 .entry((from, to, label))
                 .or_insert((Reach::Conditional, Vec::new(), admin));
         entry.0 = entry.0.min(edge.reach);
-        let mut tip = edge.evidence.mechanism.clone();
+        let mut tip = edge.evidence.mechanism.to_string();
         for u in &edge.evidence.undecided {
             tip.push_str(&format!("; depends on {}", u.key));
         }
@@ -447,7 +447,7 @@ fn noun(graph: &Graph, n: NodeId) -> &'static str {
 fn edge_label(graph: &Graph, e: EdgeId) -> String {
     let edge = graph.edge(e);
     match (edge.kind, &edge.evidence.rule) {
-        (EdgeKind::EscalatesTo, Some(rule)) => rule.clone(),
+        (EdgeKind::EscalatesTo, Some(rule)) => rule.to_string(),
         (EdgeKind::AuthenticatesAs, _) => "authenticates as".into(),
         (EdgeKind::MemberOf, _) => "member of".into(),
         (EdgeKind::ExchangedFor, _) => "exchanged for".into(),

@@ -473,7 +473,7 @@ impl<'a> Authorizer<'a> {
                 steps.add("resource policy", "unknown", || why.clone());
                 extra_undecided.push(Undecided {
                     key: "resource policy".into(),
-                    reason: why.clone(),
+                    reason: why.clone().into(),
                 });
                 (
                     (Tri::Unknown, Tri::False),

@@ -454,7 +454,7 @@ pub fn plan(mut inputs: Inputs) -> Result<Plan, String> {
             let edge = graph.edge(e);
             if let (EdgeKind::EscalatesTo, Some(rule)) = (edge.kind, &edge.evidence.rule) {
                 if reached.contains(&to) {
-                    techniques.entry(rule.clone()).or_default().insert(format!(
+                    techniques.entry(rule.into()).or_default().insert(format!(
                         "{} -> {}",
                         graph.node(r.node).label,
                         graph.node(to).label

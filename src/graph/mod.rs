@@ -9,6 +9,8 @@ mod node;
 mod store;
 
 pub use compact::{Compact, Step};
-pub use edge::{Edge, EdgeKind, Evidence, Reach, RecordRef, StatementRef, Undecided};
+pub use edge::{
+    Citation, Edge, EdgeKind, Evidence, List, Reach, RecordRef, StatementRef, Text, Undecided,
+};
 pub use node::{Node, NodeKind};
 pub use store::{EdgeId, Graph, Journal, NodeId};

@@ -1,5 +1,5 @@
 use super::compact::Compact;
-use super::{Edge, Node, NodeKind};
+use super::{Edge, Evidence, List, Node, NodeKind, StatementRef, Text, Undecided};
 use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableDiGraph};
 use petgraph::visit::EdgeRef;
 use std::collections::HashMap;
@@ -51,9 +51,9 @@ pub struct Graph {
     journal: Option<Journal>,
     /// Edges hidden from queries by an overlay, without removing them (ids stay stable).
     masked: std::collections::HashSet<EdgeId>,
-    by_key: HashMap<String, NodeId>,
+    by_key: HashMap<String, NodeId, foldhash::fast::RandomState>,
     /// Lower-cased short names (user or role name, label) to every node that bears them.
-    by_name: HashMap<String, Vec<NodeId>>,
+    by_name: HashMap<String, Vec<NodeId>, foldhash::fast::RandomState>,
     /// The adjacency as compressed rows for queries, built on first use and dropped by every
     /// change to the nodes, edges or mask.
     compact: std::sync::OnceLock<Compact>,
@@ -64,6 +64,174 @@ pub struct Graph {
     /// Nodes and edges added under a journal and not yet removed.
     overlay_nodes: std::collections::HashSet<NodeId>,
     overlay_edges: std::collections::HashSet<EdgeId>,
+    /// Every distinct evidence text of the edges added, once: see [`Graph::add_edge`].
+    texts: Texts,
+}
+
+/// The evidence texts and lists a graph's edges share.
+#[derive(Debug, Default)]
+struct Texts {
+    /// Every distinct text, once.
+    by_text: std::collections::HashSet<Text, foldhash::fast::RandomState>,
+    /// The addresses of those copies: a text the lowering made once and cites on many edges
+    /// is found by its address without hashing its words again. An address stays taken while
+    /// `by_text` holds the text.
+    by_address: std::collections::HashSet<usize, foldhash::fast::RandomState>,
+    statements: Lists<StatementRef>,
+    undecided: Lists<Undecided>,
+    notes: Lists<Text>,
+}
+
+impl Texts {
+    /// Makes `text` the graph's copy of its string, keeping it as that copy when it is new.
+    fn share(&mut self, text: &mut Text) {
+        if self.by_address.contains(&text.address()) {
+            return;
+        }
+        match self.by_text.get(text) {
+            Some(found) => *text = found.clone(),
+            None => {
+                self.by_address.insert(text.address());
+                self.by_text.insert(text.clone());
+            }
+        }
+    }
+
+    fn is_shared(&self, text: &Text) -> bool {
+        self.by_address.contains(&text.address())
+    }
+
+    /// Shares every text of `evidence` with the edges before it, then its lists of
+    /// citations, conditions and notes.
+    fn share_evidence(&mut self, evidence: &mut Evidence) {
+        let Evidence {
+            mechanism,
+            rule,
+            statements,
+            records: _,
+            undecided,
+            notes,
+            session_max_secs: _,
+        } = evidence;
+        self.share(mechanism);
+        if let Some(rule) = rule {
+            self.share(rule);
+        }
+        if undecided
+            .iter()
+            .any(|u| !self.is_shared(&u.key) || !self.is_shared(&u.reason))
+        {
+            let items: Vec<Undecided> = undecided
+                .iter()
+                .map(|u| {
+                    let mut u = u.clone();
+                    self.share(&mut u.key);
+                    self.share(&mut u.reason);
+                    u
+                })
+                .collect();
+            *undecided = items.into();
+        }
+        if notes.iter().any(|n| !self.is_shared(n)) {
+            let items: Vec<Text> = notes
+                .iter()
+                .map(|n| {
+                    let mut n = n.clone();
+                    self.share(&mut n);
+                    n
+                })
+                .collect();
+            *notes = items.into();
+        }
+        self.statements.share(statements);
+        self.undecided.share(undecided);
+        self.notes.share(notes);
+    }
+}
+
+/// An item of a list the graph shares, known by the allocations it is made of: once texts
+/// are shared, equal items are the same allocations, so a list is found by hashing a few
+/// addresses instead of its words.
+trait Addressed {
+    fn addresses(&self) -> [usize; 2];
+}
+
+impl Addressed for Text {
+    fn addresses(&self) -> [usize; 2] {
+        [self.address(), 0]
+    }
+}
+
+impl Addressed for StatementRef {
+    fn addresses(&self) -> [usize; 2] {
+        [self.address(), 0]
+    }
+}
+
+impl Addressed for Undecided {
+    fn addresses(&self) -> [usize; 2] {
+        [self.key.address(), self.reason.address()]
+    }
+}
+
+/// A list compared and hashed by the addresses of its items. The set holding it keeps the
+/// items alive, so an address it holds is not reused for another item.
+#[derive(Debug)]
+struct ByItems<T>(List<T>);
+
+impl<T: Addressed> std::hash::Hash for ByItems<T> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_usize(self.0.len());
+        for item in self.0.iter() {
+            let [a, b] = item.addresses();
+            state.write_usize(a);
+            state.write_usize(b);
+        }
+    }
+}
+
+impl<T: Addressed> PartialEq for ByItems<T> {
+    fn eq(&self, other: &ByItems<T>) -> bool {
+        self.0.len() == other.0.len()
+            && self
+                .0
+                .iter()
+                .zip(other.0.iter())
+                .all(|(a, b)| a.addresses() == b.addresses())
+    }
+}
+
+impl<T: Addressed> Eq for ByItems<T> {}
+
+/// The lists of one kind the graph's edges share: many edges carry the same conditions, the
+/// same notes or the same citations.
+#[derive(Debug)]
+struct Lists<T>(std::collections::HashSet<ByItems<T>, foldhash::fast::RandomState>);
+
+impl<T> Default for Lists<T> {
+    fn default() -> Self {
+        Lists(std::collections::HashSet::default())
+    }
+}
+
+impl<T: Addressed> Lists<T> {
+    /// Makes `list` the graph's copy of a list of the same items, keeping it when it is new.
+    fn share(&mut self, list: &mut List<T>) {
+        if list.is_empty() {
+            return;
+        }
+        let key = ByItems(list.clone());
+        match self.0.get(&key) {
+            Some(found) => {
+                if found.0.address() != list.address() {
+                    *list = found.0.clone();
+                }
+            }
+            None => {
+                self.0.insert(key);
+            }
+        }
+    }
 }
 
 impl Graph {
@@ -218,7 +386,20 @@ impl Graph {
         }
     }
 
-    pub fn add_edge(&mut self, from: NodeId, to: NodeId, edge: Edge) -> EdgeId {
+    /// Adds an edge. Its evidence texts become the graph's shared copies: an edge equal to
+    /// another is told apart by its endpoints, not by allocations of the same words.
+    pub fn add_edge(&mut self, from: NodeId, to: NodeId, mut edge: Edge) -> EdgeId {
+        self.texts.share_evidence(&mut edge.evidence);
+        self.insert_edge(from, to, edge)
+    }
+
+    /// [`Graph::add_edge`] for a caller whose edges share their texts already (an index
+    /// decodes each distinct text once): the texts are not looked up. Later edges equal to these texts get copies of their own.
+    pub(crate) fn add_shared_edge(&mut self, from: NodeId, to: NodeId, edge: Edge) -> EdgeId {
+        self.insert_edge(from, to, edge)
+    }
+
+    fn insert_edge(&mut self, from: NodeId, to: NodeId, edge: Edge) -> EdgeId {
         let overlay = self.journal.is_some();
         self.changed(overlay);
         let id = EdgeId(self.inner.add_edge(from.0, to.0, edge));
@@ -227,6 +408,12 @@ impl Graph {
             self.overlay_edges.insert(id);
         }
         id
+    }
+
+    /// Makes room for `additional` more edges at once, for a caller that knows how many it
+    /// adds (reading an index): the edge list is then not grown and copied step by step.
+    pub fn reserve_edges(&mut self, additional: usize) {
+        self.inner.reserve_exact_edges(additional);
     }
 
     pub fn node(&self, id: NodeId) -> &Node {
@@ -262,6 +449,11 @@ impl Graph {
             .get(&name.to_lowercase())
             .map(Vec::as_slice)
             .unwrap_or(&[])
+    }
+
+    /// How many short names bear at least one node.
+    pub fn name_count(&self) -> usize {
+        self.by_name.values().filter(|ids| !ids.is_empty()).count()
     }
 
     /// Every key and name a selector could have meant, for "did you mean".

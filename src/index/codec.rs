@@ -5,6 +5,8 @@
 //!
 //! ```text
 //! strings   count, then each: byte length, UTF-8 bytes       every distinct string once
+//! citations count, then each: file, pointer, policy str,     every distinct statement
+//!           sid opt str, effect str                          citation once
 //! nodes     count, then each in node-id order:
 //!           kind (u8), key str, provider str, class str, label str, account opt str,
 //!           attrs: count, then (name str, value str)
@@ -12,7 +14,7 @@
 //! edges     count, then each in edge-id order:
 //!           source node, target node, kind (u8), reach (u8), evidence:
 //!           mechanism str, rule opt str,
-//!           statements: count, then (file, pointer, policy str, sid opt str, effect str),
+//!           statements: count, then citation numbers,
 //!           records: count, then (file, pointer, what str),
 //!           undecided: count, then (key, reason str),
 //!           notes: count, then str,
@@ -26,8 +28,8 @@
 
 use crate::analysis::Analysis;
 use crate::graph::{
-    Edge, EdgeKind, Evidence, Graph, Node, NodeId, NodeKind, Reach, RecordRef, StatementRef,
-    Undecided,
+    Citation, Edge, EdgeKind, Evidence, Graph, List, Node, NodeId, NodeKind, Reach, RecordRef,
+    StatementRef, Text, Undecided,
 };
 use crate::snapshot::MissingSource;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -38,7 +40,7 @@ use std::sync::{Arc, Mutex};
 pub enum EncodeError {
     #[error("the graph has removed nodes or edges: its ids would not survive a rebuild")]
     NotDense,
-    #[error("the graph has more than 2^32 strings")]
+    #[error("the graph has more than 2^32 strings or statement citations")]
     TooManyStrings,
 }
 
@@ -120,12 +122,17 @@ fn names_of(graph: &Graph) -> BTreeMap<String, Vec<usize>> {
     out
 }
 
-/// Writes the body while collecting the string table, which goes first.
+/// Writes the body while collecting the string table, which goes first, and the table of
+/// statement citations, which follows it.
 #[derive(Default)]
 struct Writer<'a> {
     body: Vec<u8>,
     strings: Vec<&'a str>,
     index: HashMap<&'a str, u32>,
+    /// The citation table: its entries, and each citation's number.
+    citations: Vec<u8>,
+    citation_count: u32,
+    citation_index: HashMap<&'a Citation, u32>,
 }
 
 fn varint(buf: &mut Vec<u8>, mut v: u64) {
@@ -218,18 +225,8 @@ impl<'a> Writer<'a> {
         self.opt_str(rule.as_deref())?;
         self.len(statements.len());
         for s in statements {
-            let StatementRef {
-                file,
-                pointer,
-                policy,
-                sid,
-                effect,
-            } = s;
-            self.str(file)?;
-            self.str(pointer)?;
-            self.str(policy)?;
-            self.opt_str(sid.as_deref())?;
-            self.str(effect)?;
+            let i = self.citation(s)?;
+            varint(&mut self.body, u64::from(i));
         }
         self.len(records.len());
         for r in records {
@@ -259,14 +256,47 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
+    /// The number of a statement citation in the table, adding it when it is new.
+    fn citation(&mut self, s: &'a Citation) -> Result<u32, EncodeError> {
+        if let Some(&i) = self.citation_index.get(s) {
+            return Ok(i);
+        }
+        let Citation {
+            file,
+            pointer,
+            policy,
+            sid,
+            effect,
+        } = s;
+        let ids = [
+            self.str_id(file)?,
+            self.str_id(pointer)?,
+            self.str_id(policy)?,
+            match sid {
+                Some(sid) => self.str_id(sid)? + 1,
+                None => 0,
+            },
+            self.str_id(effect)?,
+        ];
+        for id in ids {
+            varint(&mut self.citations, id);
+        }
+        let i = self.citation_count;
+        self.citation_count = i.checked_add(1).ok_or(EncodeError::TooManyStrings)?;
+        self.citation_index.insert(s, i);
+        Ok(i)
+    }
+
     fn finish(self) -> Vec<u8> {
         let table: usize = self.strings.iter().map(|s| s.len() + 2).sum();
-        let mut out = Vec::with_capacity(table + self.body.len() + 8);
+        let mut out = Vec::with_capacity(table + self.citations.len() + self.body.len() + 16);
         varint(&mut out, self.strings.len() as u64);
         for s in &self.strings {
             varint(&mut out, s.len() as u64);
             out.extend_from_slice(s.as_bytes());
         }
+        varint(&mut out, u64::from(self.citation_count));
+        out.extend_from_slice(&self.citations);
         out.extend_from_slice(&self.body);
         out
     }
@@ -354,6 +384,17 @@ fn intern(s: &str) -> Result<&'static str, DecodeError> {
     Ok(leaked)
 }
 
+/// The lists an index's edges hold, by their bytes in the payload.
+type Seen<'a, T> = HashMap<&'a [u8], List<T>, foldhash::fast::RandomState>;
+
+#[derive(Default)]
+struct Lists<'a> {
+    statements: Seen<'a, StatementRef>,
+    records: Seen<'a, RecordRef>,
+    undecided: Seen<'a, Undecided>,
+    notes: Seen<'a, Text>,
+}
+
 struct Reader<'a> {
     buf: &'a [u8],
     pos: usize,
@@ -362,6 +403,11 @@ struct Reader<'a> {
     /// Strings evidence shares (statement files, pointers, policy names), made once each as
     /// the build shares them.
     shared: Vec<Option<Arc<str>>>,
+    /// Evidence texts (mechanisms, rules, conditions, notes), made once each: the graph
+    /// shares them between edges as a build does.
+    texts: Vec<Option<Text>>,
+    /// The citation table: every edge citing a statement shares its entry.
+    citations: Vec<StatementRef>,
 }
 
 impl<'a> Reader<'a> {
@@ -409,6 +455,30 @@ impl<'a> Reader<'a> {
         Ok(n)
     }
 
+    fn read_citations(&mut self) -> Result<(), DecodeError> {
+        let n = self.count(5)?;
+        let mut citations = Vec::with_capacity(n);
+        for _ in 0..n {
+            citations.push(StatementRef::new(Citation {
+                file: self.shared()?,
+                pointer: self.shared()?,
+                policy: self.shared()?,
+                sid: self.opt_shared()?,
+                effect: self.static_str()?,
+            }));
+        }
+        self.citations = citations;
+        Ok(())
+    }
+
+    fn citation(&mut self) -> Result<StatementRef, DecodeError> {
+        let i = self.usize()?;
+        match self.citations.get(i) {
+            Some(found) => Ok(found.clone()),
+            None => corrupt(format!("citation {i} is not in the table")),
+        }
+    }
+
     fn read_table(&mut self) -> Result<(), DecodeError> {
         let n = self.count(1)?;
         let mut strings = Vec::with_capacity(n);
@@ -428,6 +498,7 @@ impl<'a> Reader<'a> {
         }
         self.statics = vec![None; strings.len()];
         self.shared = vec![None; strings.len()];
+        self.texts = vec![None; strings.len()];
         self.strings = strings;
         Ok(())
     }
@@ -463,6 +534,29 @@ impl<'a> Reader<'a> {
         match self.shared.get_mut(i) {
             Some(Some(found)) => Ok(found.clone()),
             Some(slot) => Ok(slot.insert(Arc::from(*s)).clone()),
+            None => corrupt(format!("string {i} is not in the table")),
+        }
+    }
+
+    fn text(&mut self) -> Result<Text, DecodeError> {
+        let i = self.usize()?;
+        self.text_at(i)
+    }
+
+    fn opt_text(&mut self) -> Result<Option<Text>, DecodeError> {
+        match self.usize()? {
+            0 => Ok(None),
+            i => self.text_at(i - 1).map(Some),
+        }
+    }
+
+    fn text_at(&mut self, i: usize) -> Result<Text, DecodeError> {
+        let Some(s) = self.strings.get(i) else {
+            return corrupt(format!("string {i} is not in the table"));
+        };
+        match self.texts.get_mut(i) {
+            Some(Some(found)) => Ok(found.clone()),
+            Some(slot) => Ok(slot.insert(Text::from(*s)).clone()),
             None => corrupt(format!("string {i} is not in the table")),
         }
     }
@@ -514,44 +608,88 @@ impl<'a> Reader<'a> {
         })
     }
 
-    fn edge(&mut self) -> Result<Edge, DecodeError> {
+    /// The bytes of the list starting here, of `per_item` integers per item, without
+    /// reading past them.
+    fn list_bytes(&self, per_item: usize) -> Result<&'a [u8], DecodeError> {
+        let buf: &'a [u8] = self.buf;
+        let mut at = self.pos;
+        let skip = |at: &mut usize| -> Result<u64, DecodeError> {
+            let mut v: u64 = 0;
+            for shift in (0..64).step_by(7) {
+                let Some(&b) = buf.get(*at) else {
+                    return corrupt("payload ends early");
+                };
+                *at += 1;
+                v |= u64::from(b & 0x7f) << shift;
+                if b & 0x80 == 0 {
+                    return Ok(v);
+                }
+            }
+            corrupt("integer overflows")
+        };
+        let n = skip(&mut at)?;
+        let integers = usize::try_from(n)
+            .ok()
+            .and_then(|n| n.checked_mul(per_item))
+            .filter(|&k| k <= buf.len() - at);
+        let Some(integers) = integers else {
+            return corrupt("a count exceeds the payload");
+        };
+        for _ in 0..integers {
+            skip(&mut at)?;
+        }
+        Ok(&buf[self.pos..at])
+    }
+
+    /// A list of the evidence, the same list as every earlier edge's with the same bytes:
+    /// equal bytes name equal items, so edges share lists as a build makes them share.
+    fn list<T>(
+        &mut self,
+        seen: &mut Seen<'a, T>,
+        per_item: usize,
+        item: impl Fn(&mut Self) -> Result<T, DecodeError>,
+    ) -> Result<List<T>, DecodeError> {
+        let bytes = self.list_bytes(per_item)?;
+        if let Some(found) = seen.get(bytes) {
+            self.pos += bytes.len();
+            return Ok(found.clone());
+        }
+        let n = self.count(per_item)?;
+        let mut items = Vec::with_capacity(n);
+        for _ in 0..n {
+            items.push(item(self)?);
+        }
+        let list = List::from(items);
+        if n > 0 {
+            seen.insert(bytes, list.clone());
+        }
+        Ok(list)
+    }
+
+    fn edge(&mut self, lists: &mut Lists<'a>) -> Result<Edge, DecodeError> {
         let kind = edge_kind(self.byte()?)?;
         let reach = match self.byte()? {
             0 => Reach::Definite,
             1 => Reach::Conditional,
             other => return corrupt(format!("unknown reach {other}")),
         };
-        let mechanism = self.string()?;
-        let rule = self.opt_string()?;
-        let mut statements = Vec::new();
-        for _ in 0..self.count(5)? {
-            statements.push(StatementRef {
-                file: self.shared()?,
-                pointer: self.shared()?,
-                policy: self.shared()?,
-                sid: self.opt_shared()?,
-                effect: self.static_str()?,
-            });
-        }
-        let mut records = Vec::new();
-        for _ in 0..self.count(3)? {
-            records.push(RecordRef {
-                file: self.string()?,
-                pointer: self.string()?,
-                what: self.string()?,
-            });
-        }
-        let mut undecided = Vec::new();
-        for _ in 0..self.count(2)? {
-            undecided.push(Undecided {
-                key: self.string()?,
-                reason: self.string()?,
-            });
-        }
-        let mut notes = Vec::new();
-        for _ in 0..self.count(1)? {
-            notes.push(self.string()?);
-        }
+        let mechanism = self.text()?;
+        let rule = self.opt_text()?;
+        let statements = self.list(&mut lists.statements, 1, |r| r.citation())?;
+        let records = self.list(&mut lists.records, 3, |r| {
+            Ok(RecordRef {
+                file: r.string()?,
+                pointer: r.string()?,
+                what: r.string()?,
+            })
+        })?;
+        let undecided = self.list(&mut lists.undecided, 2, |r| {
+            Ok(Undecided {
+                key: r.text()?,
+                reason: r.text()?,
+            })
+        })?;
+        let notes = self.list(&mut lists.notes, 1, |r| r.text())?;
         let session_max_secs = match self.varint()? {
             0 => None,
             v => Some(u32::try_from(v - 1).or_else(|_| corrupt("session limit overflows"))?),
@@ -579,8 +717,11 @@ pub fn decode(payload: &[u8]) -> Result<Analysis, DecodeError> {
         strings: Vec::new(),
         statics: Vec::new(),
         shared: Vec::new(),
+        texts: Vec::new(),
+        citations: Vec::new(),
     };
     r.read_table()?;
+    r.read_citations()?;
 
     let n = r.count(7)?;
     let mut nodes = Vec::with_capacity(n);
@@ -607,13 +748,15 @@ pub fn decode(payload: &[u8]) -> Result<Analysis, DecodeError> {
 
     // Edges go straight into the graph: no second copy of the largest part.
     let n = r.count(12)?;
+    graph.reserve_edges(n);
+    let mut lists = Lists::default();
     for i in 0..n {
         let from = r.usize()?;
         let to = r.usize()?;
         let (Some(&from), Some(&to)) = (ids.get(from), ids.get(to)) else {
             return corrupt("an edge names a node that does not exist");
         };
-        let id = graph.add_edge(from, to, r.edge()?);
+        let id = graph.add_shared_edge(from, to, r.edge(&mut lists)?);
         if id.index() != i {
             return corrupt("edge ids do not come back as they were");
         }
@@ -628,12 +771,12 @@ pub fn decode(payload: &[u8]) -> Result<Analysis, DecodeError> {
         return corrupt("bytes after the end of the payload");
     }
 
-    let rebuilt = names_of(&graph);
-    let same = rebuilt.len() == names.len()
+    // Every name of the index bears the same nodes in the same order, and the graph has no
+    // other name.
+    let same = graph.name_count() == names.len()
         && names.iter().all(|(name, list)| {
-            rebuilt
-                .get(*name)
-                .is_some_and(|found| found.as_slice() == list.as_slice())
+            let found = graph.find_name(name);
+            found.len() == list.len() && found.iter().zip(list).all(|(id, &i)| id.index() == i)
         });
     if !same {
         return corrupt("the rebuilt graph's names differ from the index");
@@ -778,13 +921,13 @@ pub(super) mod tests {
             key: "aws:SourceIp".into(),
             reason: "unknown".into(),
         });
-        evidence.statements.push(StatementRef {
+        evidence.statements.push(StatementRef::new(Citation {
             file: "f".into(),
             pointer: "/0".into(),
             policy: "p".into(),
             sid: None,
             effect: "allow",
-        });
+        }));
         g.add_edge(a, b, Edge::new(EdgeKind::Assumes, evidence));
         g.add_edge(b, c, Edge::new(EdgeKind::EscalatesTo, Evidence::new("x")));
         let analysis = Analysis {
@@ -795,6 +938,35 @@ pub(super) mod tests {
         assert_same(&analysis, &decoded);
         assert_eq!(decoded.graph.find_name("deploy"), &[a, b, c]);
         assert_eq!(decoded.graph.find_name("user/a"), &[a, b]);
+    }
+
+    #[test]
+    fn decoded_edges_share_citations_and_texts() {
+        let built = example("acme-org");
+        let decoded = decode(&encode(&built).unwrap()).unwrap();
+        let g = &decoded.graph;
+        let edges: Vec<_> = g
+            .node_ids()
+            .flat_map(|n| g.out_edges(n).map(|(e, _)| g.edge(e)))
+            .collect();
+        // Equal citations and equal texts are one allocation each, as after a build.
+        let mut citations: HashMap<&Citation, *const Citation> = HashMap::new();
+        let mut texts: HashMap<&str, usize> = HashMap::new();
+        let mut shared = 0;
+        for edge in &edges {
+            for s in &edge.evidence.statements {
+                let at: *const Citation = &**s;
+                let first = *citations.entry(&**s).or_insert(at);
+                assert_eq!(first, at);
+                shared += 1;
+            }
+            for t in edge.evidence.undecided.iter().map(|u| &u.reason) {
+                assert_eq!(*texts.entry(t).or_insert(t.address()), t.address());
+            }
+            let m = &edge.evidence.mechanism;
+            assert_eq!(*texts.entry(m).or_insert(m.address()), m.address());
+        }
+        assert!(shared > citations.len(), "no citation is cited twice");
     }
 
     #[test]

@@ -33,7 +33,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 /// Bumped whenever the header or the payload layout changes.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 const MAGIC: &[u8; 8] = b"blastidx";
 const HEADER_LEN: usize = 8 + 4 + 3 * 32 + 8 + 32;
 

@@ -71,7 +71,7 @@ pub struct PathStep<'a> {
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pub undecided: &'a [Undecided],
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    pub notes: &'a [String],
+    pub notes: &'a [crate::graph::Text],
     #[serde(skip_serializing_if = "Option::is_none")]
     pub session_max_secs: Option<u32>,
 }

@@ -90,17 +90,17 @@ pub fn admin_edge(
         }
         if level == Tri::Unknown {
             scp_hits.push(Hit {
-                statement: crate::graph::StatementRef {
+                statement: crate::graph::StatementRef::new(crate::graph::Citation {
                     file: "aws/organizations.json".into(),
                     pointer: "".into(),
                     policy: format!("service control policies on `{target}`").into(),
                     sid: None,
                     effect: "allow",
-                },
+                }),
                 value: Tri::Unknown,
                 grant: None,
                 undecided: vec![Undecided {
-                    key: format!("SCPs on {target}"),
+                    key: format!("SCPs on {target}").into(),
                     reason:
                         "they allow only part of the actions: control of the account may be partial"
                             .into(),
@@ -153,7 +153,7 @@ pub fn admin_edge(
             let reference = statement_ref(policy, s);
             if !whole {
                 extra.push(Undecided {
-                    key: format!("{}{}", reference.policy, reference.pointer),
+                    key: format!("{}{}", reference.policy, reference.pointer).into(),
                     reason:
                         "a deny on part of IAM may keep some principals of the account out of reach"
                             .into(),
@@ -179,7 +179,7 @@ pub fn admin_edge(
     decision.edge(
         EdgeKind::Administers,
         "administrator-equivalent: every action on every resource is allowed",
-        vec![format!("controls account {}", principal.account.id)],
+        vec![format!("controls account {}", principal.account.id).into()],
     )
 }
 

@@ -11,7 +11,7 @@ use crate::aws::policy::document::{Effect, PrincipalSet, Principals, Resources};
 use crate::aws::policy::eval::action_matches;
 use crate::aws::policy::{Tri, condition, pattern, statement_ref};
 use crate::aws::principal::Principal;
-use crate::graph::{Edge, EdgeKind, Evidence, Graph, Node, NodeId, NodeKind, Undecided};
+use crate::graph::{Edge, EdgeKind, Evidence, Graph, Node, NodeId, NodeKind, Text, Undecided};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
@@ -359,19 +359,19 @@ fn decide_assume(authz: &Authorizer, principal: &Principal, role: &Role) -> Opti
         ));
     }
     let mut evidence = Evidence::new(mechanism);
-    evidence.statements = decision.allowed_by;
+    evidence.statements = decision.allowed_by.into();
     if decision.value == Tri::Unknown && !decision.denied_by.is_empty() {
         notes.push("a deny statement applies unless its conditions are false".to_string());
         evidence.statements.extend(decision.denied_by);
     }
-    evidence.undecided = decision.undecided;
+    evidence.undecided = decision.undecided.into();
     if decision.value == Tri::Unknown && evidence.undecided.is_empty() {
         evidence.undecided.push(Undecided {
             key: "policy".into(),
             reason: "the policies involved could not be fully decided".into(),
         });
     }
-    evidence.notes = notes;
+    evidence.notes = notes.into_iter().map(Text::from).collect();
     evidence.session_max_secs = Some(if principal.is_user() {
         role.max_session_duration.unwrap_or(ROLE_SESSION_MAX_SECS)
     } else {
@@ -431,7 +431,8 @@ fn outside_snapshot(principal: &Principal, node: NodeId, roles: &RoleSessions, g
             key: "trust policy".into(),
             reason: format!(
                 "`{pattern}` names roles in {where_}: reach depends on their trust policies"
-            ),
+            )
+            .into(),
         });
         let decision = Decision {
             value: Tri::Unknown,
@@ -508,7 +509,7 @@ pub fn external_trusts(roles: &RoleSessions, graph: &mut Graph) {
             let evidence = |mechanism: String| {
                 let mut e = Evidence::new(mechanism);
                 e.statements.push(statement_ref(trust, statement));
-                e.undecided = undecided.clone();
+                e.undecided = undecided.clone().into();
                 e
             };
             for service in services(set) {

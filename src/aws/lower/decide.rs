@@ -6,7 +6,7 @@ use crate::aws::policy::eval::{action_matches, missing_document_hit, statement_r
 use crate::aws::policy::shape::{resources_cover, resources_intersect};
 use crate::aws::policy::{Hit, Policy, Tri, condition};
 use crate::aws::principal::Principal;
-use crate::graph::{Edge, EdgeKind, Evidence, StatementRef, Undecided};
+use crate::graph::{Edge, EdgeKind, Evidence, StatementRef, Text, Undecided};
 
 #[derive(Debug, Clone)]
 pub struct Decision {
@@ -53,16 +53,16 @@ impl Decision {
     pub fn edge(
         self,
         kind: EdgeKind,
-        mechanism: impl Into<String>,
-        notes: Vec<String>,
+        mechanism: impl Into<Text>,
+        notes: Vec<Text>,
     ) -> Option<Edge> {
         if !self.value.possible() {
             return None;
         }
         let mut evidence = Evidence::new(mechanism);
-        evidence.statements = self.statements;
-        evidence.undecided = self.undecided;
-        evidence.notes = notes;
+        evidence.statements = self.statements.into();
+        evidence.undecided = self.undecided.into();
+        evidence.notes = notes.into();
         Some(Edge::new(kind, evidence))
     }
 }

@@ -9,10 +9,10 @@ use crate::aws::organization::Organization;
 use crate::aws::policy::document::{Effect, Principals};
 use crate::aws::policy::{Policy, PolicySource, Tri};
 use crate::aws::principal::{Entity, PolicyBook, Principal};
-use crate::graph::{Edge, EdgeKind, Evidence, NodeId, StatementRef, Undecided};
+use crate::graph::{Edge, EdgeKind, Evidence, List, NodeId, StatementRef, Text, Undecided};
 use crate::rules::{Actor, Gives, Rule, Target};
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// What a technique is applied to, for one actor.
 enum Aim<'a> {
@@ -53,6 +53,66 @@ pub struct Escalation<'a> {
     /// the account's roles) when an actor of the account first asks: a what-if decides the
     /// actors of a few accounts only.
     roles: HashMap<(&'a str, Option<&'a str>), AimedRoles<'a>>,
+    /// The evidence texts of each rule (same index as `rules`), made once: a technique's
+    /// edges from every actor of the organisation cite them.
+    texts: Vec<RuleTexts>,
+}
+
+/// The texts a rule's edges carry whatever the actor.
+struct RuleTexts {
+    id: Text,
+    /// `may leave behind: ...`, one per persistence item.
+    notes: List<Text>,
+    /// Per requirement, what is undecided when the snapshot has no inventory of its kind.
+    no_inventory: Vec<Undecided>,
+    /// The mechanism per target (`on` and suffix): the same target is reached from many
+    /// actors. Filled by the threads deciding actors, dropped with the stage.
+    mechanisms: Mutex<HashMap<String, Text, foldhash::fast::RandomState>>,
+}
+
+impl RuleTexts {
+    fn new(rule: &Rule) -> Self {
+        RuleTexts {
+            id: rule.id.as_str().into(),
+            notes: rule
+                .persistence
+                .iter()
+                .map(|p| format!("may leave behind: {p}").into())
+                .collect(),
+            no_inventory: rule
+                .requires
+                .iter()
+                .map(|requirement| Undecided {
+                    key: format!("{} inventory", requirement.inventory).into(),
+                    reason: format!(
+                        "needs {}; the snapshot has no {} inventory",
+                        requirement.what, requirement.inventory
+                    )
+                    .into(),
+                })
+                .collect(),
+            mechanisms: Mutex::new(HashMap::default()),
+        }
+    }
+
+    /// `RULE: TITLE on TARGET[SUFFIX]`, shared by every edge of the rule to that target.
+    fn mechanism(&self, rule: &Rule, on: &str, suffix: &str) -> Text {
+        let make = || Text::from(format!("{}: {} on {on}{suffix}", rule.id, rule.title));
+        let mut cache = self
+            .mechanisms
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if suffix.is_empty() {
+            if let Some(found) = cache.get(on) {
+                return found.clone();
+            }
+            let made = make();
+            cache.insert(on.to_string(), made.clone());
+            return made;
+        }
+        let key = format!("{on}{suffix}");
+        cache.entry(key).or_insert_with(make).clone()
+    }
 }
 
 /// An account and, once listed, the indices of its roles a technique may aim at.
@@ -100,6 +160,7 @@ impl<'a> Escalation<'a> {
             organization,
             everything,
             roles,
+            texts: rules.iter().map(RuleTexts::new).collect(),
         }
     }
 
@@ -133,7 +194,8 @@ impl<'a> Escalation<'a> {
         }
         // The same for every technique and target that grants the actor itself everything.
         let empowered_admin = std::cell::OnceCell::new();
-        for rule in self.rules {
+        for (index, rule) in self.rules.iter().enumerate() {
+            let texts = &self.texts[index];
             let mut aims = self.aims(rule, actor);
             if let Some(only) = only {
                 // Decided again for a few targets (what-if): most rules aim at none of them,
@@ -147,7 +209,7 @@ impl<'a> Escalation<'a> {
                 continue;
             }
             for aim in aims {
-                let Some(mut decision) = self.decide(rule, actor, &aim) else {
+                let Some(mut decision) = self.decide(rule, texts, actor, &aim) else {
                     continue;
                 };
                 let (to, kind) = match rule.gives {
@@ -210,7 +272,7 @@ impl<'a> Escalation<'a> {
                         if let Some((evidence, conditional, suffix)) = admin {
                             let mut via = decision.clone();
                             merge(&mut via, &evidence, conditional);
-                            if let Some(edge) = edge(rule, &aim, actor, via, suffix) {
+                            if let Some(edge) = edge(rule, texts, &aim, actor, via, &suffix) {
                                 graph.add_edge(node, control, edge);
                             }
                         }
@@ -218,7 +280,7 @@ impl<'a> Escalation<'a> {
                     }
                 };
                 let _ = kind;
-                if let Some(edge) = edge(rule, &aim, actor, decision, String::new()) {
+                if let Some(edge) = edge(rule, texts, &aim, actor, decision, "") {
                     graph.add_edge(node, to, edge);
                 }
             }
@@ -293,7 +355,7 @@ impl<'a> Escalation<'a> {
     ) -> Option<(Evidence, bool, String)> {
         let mut best: Option<(Evidence, bool, String)> = None;
         let empowered_admin = std::cell::OnceCell::new();
-        for rule in self.rules.iter().filter(|r| {
+        for (rule, texts) in self.rules.iter().zip(&self.texts).filter(|(r, _)| {
             r.gives == Gives::Admin
                 && matches!(
                     r.target,
@@ -304,16 +366,16 @@ impl<'a> Escalation<'a> {
                 continue;
             }
             for aim in self.aims(rule, principal) {
-                let Some(mut decision) = self.decide(rule, principal, &aim) else {
+                let Some(mut decision) = self.decide(rule, texts, principal, &aim) else {
                     continue;
                 };
                 let admin = empowered_admin.get_or_init(|| self.with_everything(principal, scps));
                 let Some(admin) = admin else { continue };
                 merge_admin(&mut decision, admin);
                 let conditional = decision.value == Tri::Unknown;
-                let mut evidence = Evidence::new(rule.id.clone());
-                evidence.statements = decision.allowed_by;
-                evidence.undecided = decision.undecided;
+                let mut evidence = Evidence::new(texts.id.clone());
+                evidence.statements = decision.allowed_by.into();
+                evidence.undecided = decision.undecided.into();
                 if best.as_ref().is_none_or(|(_, c, _)| *c && !conditional) {
                     best = Some((evidence, conditional, rule.id.clone()));
                 }
@@ -378,7 +440,13 @@ impl<'a> Escalation<'a> {
 
     /// Whether `actor` can apply `rule` to `aim`: every permission, the target's facts, the
     /// resources it needs.
-    fn decide(&self, rule: &Rule, actor: &Principal, aim: &Aim) -> Option<Decision> {
+    fn decide(
+        &self,
+        rule: &Rule,
+        texts: &RuleTexts,
+        actor: &Principal,
+        aim: &Aim,
+    ) -> Option<Decision> {
         let mut value = Tri::True;
         let mut statements: Vec<StatementRef> = Vec::new();
         let mut undecided: Vec<Undecided> = Vec::new();
@@ -417,7 +485,7 @@ impl<'a> Escalation<'a> {
             if !actor.account.permissive_versions.contains(*arn) {
                 value = value.and(Tri::Unknown);
                 undecided.push(Undecided {
-                    key: format!("other versions of {arn}"),
+                    key: format!("other versions of {arn}").into(),
                     reason: "no other version allows everything; what the versions allow is not analysed beyond that".into(),
                 });
             }
@@ -452,12 +520,13 @@ impl<'a> Escalation<'a> {
                             "the technique needs a user {} a console password; the snapshot has no credential report row for user/{}",
                             if wanted { "with" } else { "without" },
                             user.name
-                        ),
+                        )
+                        .into(),
                     });
                 }
             }
         }
-        for requirement in &rule.requires {
+        for (requirement, no_inventory) in rule.requires.iter().zip(&texts.no_inventory) {
             let role = match aim {
                 Aim::Role(r) => Some(*r),
                 _ => None,
@@ -469,13 +538,7 @@ impl<'a> Escalation<'a> {
             {
                 None => {
                     value = value.and(Tri::Unknown);
-                    undecided.push(Undecided {
-                        key: format!("{} inventory", requirement.inventory),
-                        reason: format!(
-                            "needs {}; the snapshot has no {} inventory",
-                            requirement.what, requirement.inventory
-                        ),
-                    });
+                    undecided.push(no_inventory.clone());
                 }
                 Some(items) => {
                     let found = items
@@ -555,21 +618,22 @@ fn merge(decision: &mut Decision, evidence: &Evidence, conditional: bool) {
 
 fn edge(
     rule: &Rule,
+    texts: &RuleTexts,
     aim: &Aim,
     actor: &Principal,
     decision: Decision,
-    suffix: String,
+    suffix: &str,
 ) -> Option<Edge> {
     if !decision.value.possible() {
         return None;
     }
     let on = match aim {
-        Aim::Myself => "itself".to_string(),
-        other => other.arn(actor).to_string(),
+        Aim::Myself => "itself",
+        other => other.arn(actor),
     };
-    let mut evidence = Evidence::new(format!("{}: {} on {on}{suffix}", rule.id, rule.title));
-    evidence.rule = Some(rule.id.clone());
-    evidence.statements = decision.allowed_by;
+    let mut evidence = Evidence::new(texts.mechanism(rule, on, suffix));
+    evidence.rule = Some(texts.id.clone());
+    evidence.statements = decision.allowed_by.into();
     evidence.statements.dedup();
     if decision.value == Tri::Unknown {
         let mut undecided = decision.undecided;
@@ -581,13 +645,9 @@ fn edge(
                 reason: "the policies involved could not be fully decided".into(),
             });
         }
-        evidence.undecided = undecided;
+        evidence.undecided = undecided.into();
     }
-    evidence.notes = rule
-        .persistence
-        .iter()
-        .map(|p| format!("may leave behind: {p}"))
-        .collect();
+    evidence.notes = texts.notes.clone();
     Some(Edge::new(EdgeKind::EscalatesTo, evidence))
 }
 

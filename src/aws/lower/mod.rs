@@ -409,7 +409,7 @@ fn credentials(
         if key.status != KeyStatus::Active {
             evidence.undecided.push(Undecided {
                 key: "key status".into(),
-                reason: format!("the key was {status} when the snapshot was taken; it authenticates again if reactivated"),
+                reason: format!("the key was {status} when the snapshot was taken; it authenticates again if reactivated").into(),
             });
         }
         graph.add_edge(

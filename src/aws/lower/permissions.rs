@@ -56,7 +56,7 @@ pub fn granted(
             let target = permission_node(graph, account, &text, None);
             let mut evidence = Evidence::new("identity policy");
             evidence.statements.push(hit.statement);
-            evidence.undecided = hit.undecided;
+            evidence.undecided = hit.undecided.into();
             graph.add_edge(node, target, Edge::new(EdgeKind::Granted, evidence));
             continue;
         }
@@ -111,21 +111,24 @@ fn grant_evidence(
             return None;
         }
         let reference = statement_ref(deny_policy, deny);
-        evidence.notes.push(format!(
-            "{} by {} at {}{}",
-            if whole {
-                "denied when its conditions hold"
-            } else {
-                "partly denied"
-            },
-            reference.policy,
-            reference.pointer,
-            if applies == Tri::Unknown {
-                " (conditions undecided)"
-            } else {
-                ""
-            }
-        ));
+        evidence.notes.push(
+            format!(
+                "{} by {} at {}{}",
+                if whole {
+                    "denied when its conditions hold"
+                } else {
+                    "partly denied"
+                },
+                reference.policy,
+                reference.pointer,
+                if applies == Tri::Unknown {
+                    " (conditions undecided)"
+                } else {
+                    ""
+                }
+            )
+            .into(),
+        );
         evidence.statements.push(reference);
     }
 
@@ -133,8 +136,8 @@ fn grant_evidence(
     for guard in guards {
         if let Some(missing) = guard.policies.iter().find(|p| p.missing_document) {
             undecided.push(Undecided {
-                key: missing.source.name.clone(),
-                reason: format!("{} is not in the snapshot", guard.name),
+                key: missing.source.name.as_str().into(),
+                reason: format!("{} is not in the snapshot", guard.name).into(),
             });
             continue;
         }
@@ -167,7 +170,9 @@ fn grant_evidence(
                 if overlapping.is_empty() {
                     return None;
                 }
-                evidence.notes.push(format!("narrowed by {}", guard.name));
+                evidence
+                    .notes
+                    .push(format!("narrowed by {}", guard.name).into());
                 evidence
                     .statements
                     .extend(overlapping.into_iter().map(|(p, b)| statement_ref(p, b)));
@@ -181,7 +186,7 @@ fn grant_evidence(
                 reason: "the statement's conditions could not be decided".into(),
             });
         }
-        evidence.undecided = undecided;
+        evidence.undecided = undecided.into();
     }
     Some(evidence)
 }

@@ -137,7 +137,7 @@ fn access(authz: &Authorizer, principal: &Principal, checks: &[(String, String)]
         ),
         _ => format!("under conditions may {}", conditional.join(", ")),
     });
-    evidence.statements = statements;
+    evidence.statements = statements.into();
     if definite.is_empty() {
         undecided.sort();
         undecided.dedup();
@@ -147,7 +147,7 @@ fn access(authz: &Authorizer, principal: &Principal, checks: &[(String, String)]
                 reason: "the policies involved could not be fully decided".into(),
             });
         }
-        evidence.undecided = undecided;
+        evidence.undecided = undecided.into();
     }
     Some(Edge::new(EdgeKind::Accesses, evidence))
 }

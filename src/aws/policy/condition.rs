@@ -3,7 +3,7 @@
 //! missing key, `ForAllValues` true and `ForAnyValue` false on a missing or empty key.
 
 use super::context::{Context, KeyState};
-use super::document::{Clause, OperatorKind, SetQualifier};
+use super::document::{Clause, OperatorKind, SetQualifier, Why};
 use super::pattern;
 use super::tri::Tri;
 use super::variables::{Resolved, resolve};
@@ -41,8 +41,8 @@ fn unknown_variables(clause: &Clause, ctx: &Context) -> Vec<Undecided> {
         .iter()
         .filter_map(|v| match resolve(v, ctx) {
             Resolved::Unknown { key } if !key.eq_ignore_ascii_case(&clause.key) => Some(Undecided {
-                reason: format!("policy variable `${{{key}}}` in a `{}` condition is not known from the snapshot", clause.key),
-                key,
+                reason: format!("policy variable `${{{key}}}` in a `{}` condition is not known from the snapshot", clause.key).into(),
+                key: key.into(),
             }),
             _ => None,
         })
@@ -52,24 +52,28 @@ fn unknown_variables(clause: &Clause, ctx: &Context) -> Vec<Undecided> {
 /// Evaluates one clause.
 pub fn evaluate(clause: &Clause, ctx: &Context) -> (Tri, Option<Undecided>) {
     let op = &clause.operator;
-    let undecided = |reason: String| {
-        (
-            Tri::Unknown,
-            Some(Undecided {
-                key: clause.key.clone(),
-                reason,
-            }),
-        )
+    let made = |reason: String| Undecided {
+        key: clause.key.as_str().into(),
+        reason: reason.into(),
+    };
+    // The reasons that depend on the clause alone are made once per clause.
+    let undecided = |why: Why, reason: &dyn Fn() -> String| {
+        let u = clause.undecided.get(why, || made(reason()));
+        (Tri::Unknown, Some(u))
     };
     if op.kind == OperatorKind::Unknown {
-        return undecided(format!("condition operator `{}` is not supported", op.raw));
+        return undecided(Why::Operator, &|| {
+            format!("condition operator `{}` is not supported", op.raw)
+        });
     }
     let state = match ctx.get(&clause.key_lower) {
         None => {
-            return undecided(format!(
-                "`{}` is not known from the snapshot ({})",
-                clause.key, op.raw
-            ));
+            return undecided(Why::UnknownKey, &|| {
+                format!(
+                    "`{}` is not known from the snapshot ({})",
+                    clause.key, op.raw
+                )
+            });
         }
         Some(state) => state,
     };
@@ -92,10 +96,12 @@ pub fn evaluate(clause: &Clause, ctx: &Context) -> (Tri, Option<Undecided>) {
         KeyState::Absent => return (absent_result(clause), None),
         KeyState::Values(v) if v.is_empty() => return (absent_result(clause), None),
         KeyState::PresentUnknown => {
-            return undecided(format!(
-                "`{}` is present but its value is not known from the snapshot",
-                clause.key
-            ));
+            return undecided(Why::UnknownValue, &|| {
+                format!(
+                    "`{}` is present but its value is not known from the snapshot",
+                    clause.key
+                )
+            });
         }
         KeyState::Values(v) => v,
     };
@@ -114,13 +120,18 @@ pub fn evaluate(clause: &Clause, ctx: &Context) -> (Tri, Option<Undecided>) {
         SetQualifier::AllValues => Tri::all(request_values.iter().map(|r| per_value(r))),
     };
     match (result, unknown_variable) {
-        (Tri::Unknown, Some(key)) => undecided(format!(
-            "policy variable `${{{key}}}` is not known from the snapshot"
-        )),
-        (Tri::Unknown, None) => undecided(format!(
-            "values of `{}` could not be compared ({})",
-            clause.key, op.raw
-        )),
+        (Tri::Unknown, Some(key)) => (
+            Tri::Unknown,
+            Some(made(format!(
+                "policy variable `${{{key}}}` is not known from the snapshot"
+            ))),
+        ),
+        (Tri::Unknown, None) => undecided(Why::Incomparable, &|| {
+            format!(
+                "values of `{}` could not be compared ({})",
+                clause.key, op.raw
+            )
+        }),
         (t, _) => (t, None),
     }
 }
@@ -291,6 +302,7 @@ mod tests {
             key: key.into(),
             key_lower: key.to_lowercase(),
             values: values.iter().map(|v| v.to_string()).collect(),
+            undecided: Default::default(),
         }
     }
 
@@ -329,7 +341,10 @@ mod tests {
         let c = long_term_key();
         let (t, why) = evaluate(&clause("StringEquals", "sts:ExternalId", &["x"]), &c);
         assert_eq!(t, Tri::Unknown);
-        assert_eq!(why.map(|u| u.key), Some("sts:ExternalId".to_string()));
+        assert_eq!(
+            why.map(|u| u.key.to_string()),
+            Some("sts:ExternalId".to_string())
+        );
         assert_eq!(
             evaluate(&clause("StringSoundsLike", "aws:username", &["x"]), &c).0,
             Tri::Unknown

@@ -272,7 +272,43 @@ pub struct Clause {
     /// `key` lower-cased, for look-ups: condition key names compare without case.
     pub key_lower: String,
     pub values: Vec<String>,
+    /// What evaluation reports when it cannot decide the clause, made on first use: the
+    /// same clause is evaluated for thousands of requests while a graph is built.
+    pub undecided: UndecidedClause,
 }
+
+/// Why a clause may be undecided, whatever the request (see `condition::evaluate`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Why {
+    Operator,
+    UnknownKey,
+    UnknownValue,
+    Incomparable,
+}
+
+/// The undecided condition of a clause for each [`Why`], each made once. Not part of what
+/// the clause says: two clauses are equal whatever either has made so far.
+#[derive(Debug, Clone, Default)]
+pub struct UndecidedClause([std::sync::OnceLock<crate::graph::Undecided>; 4]);
+
+impl UndecidedClause {
+    pub fn get(
+        &self,
+        why: Why,
+        make: impl FnOnce() -> crate::graph::Undecided,
+    ) -> crate::graph::Undecided {
+        let cell = &self.0[why as usize];
+        cell.get_or_init(make).clone()
+    }
+}
+
+impl PartialEq for UndecidedClause {
+    fn eq(&self, _: &UndecidedClause) -> bool {
+        true
+    }
+}
+
+impl Eq for UndecidedClause {}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Statement {
@@ -534,13 +570,13 @@ fn parse_statement(
         }
         None => false,
     };
-    let reference = crate::graph::StatementRef {
+    let reference = crate::graph::StatementRef::new(crate::graph::Citation {
         file: source.file.clone(),
         pointer: Arc::from(format!("{}{pointer}", source.pointer)),
         policy: policy_name.clone(),
         sid: sid.as_deref().filter(|s| !s.is_empty()).map(Arc::from),
         effect: effect.as_str(),
-    };
+    });
     Ok(Statement {
         pointer: pointer.to_string(),
         action_services,
@@ -679,6 +715,7 @@ fn parse_conditions(pointer: &str, value: &Value) -> Result<Vec<Clause>, PolicyE
                 key: key.clone(),
                 key_lower: key.to_lowercase(),
                 values,
+                undecided: UndecidedClause::default(),
             });
         }
     }

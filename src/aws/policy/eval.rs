@@ -6,7 +6,7 @@ use super::document::{Actions, Effect, Policy, PrincipalSet, Principals, Resourc
 use super::pattern;
 use super::tri::Tri;
 use super::variables::{Resolved, resolve};
-use crate::graph::{StatementRef, Undecided};
+use crate::graph::{Citation, StatementRef, Undecided};
 
 /// Who makes a request, as a resource-based policy (a trust policy) sees it.
 #[derive(Debug, Clone)]
@@ -122,17 +122,17 @@ pub fn evaluate<'p>(policies: impl IntoIterator<Item = &'p Policy>, request: &Re
 /// A policy without its document may allow anything: an undecided allow, never a deny.
 pub fn missing_document_hit(policy: &Policy) -> Hit {
     Hit {
-        statement: StatementRef {
+        statement: StatementRef::new(Citation {
             file: policy.source.file.clone(),
             pointer: policy.source.pointer.as_str().into(),
             policy: policy.source.name.as_str().into(),
             sid: None,
             effect: "allow",
-        },
+        }),
         value: Tri::Unknown,
         grant: None,
         undecided: vec![Undecided {
-            key: policy.source.name.clone(),
+            key: policy.source.name.as_str().into(),
             reason: "the policy is attached but its document is not in the snapshot".into(),
         }],
     }
@@ -264,8 +264,9 @@ fn resource_matches(
                 undecided.push(Undecided {
                     reason: format!(
                         "resource `{raw}` uses a policy variable not known from the snapshot"
-                    ),
-                    key,
+                    )
+                    .into(),
+                    key: key.into(),
                 });
                 Tri::Unknown
             }
