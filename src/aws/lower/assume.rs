@@ -26,7 +26,7 @@ pub struct RoleSessions<'a> {
     roles: Vec<(&'a Account, &'a Role, NodeId)>,
     /// Lower-cased principal names (ARN, unique id, account id, root ARN, assumed-role
     /// prefix) to the roles whose trust names them.
-    by_name: HashMap<String, Vec<usize>>,
+    by_name: HashMap<String, Vec<usize>, foldhash::fast::RandomState>,
     /// Roles whose trust names everyone (`*`) or uses `NotPrincipal`.
     open: Vec<usize>,
     accounts: HashSet<&'a str>,
@@ -47,7 +47,7 @@ impl<'a> RoleSessions<'a> {
     ) -> Self {
         let mut sessions = RoleSessions {
             roles: Vec::new(),
-            by_name: HashMap::new(),
+            by_name: HashMap::default(),
             open: Vec::new(),
             accounts: accounts.iter().map(|a| a.id.as_str()).collect(),
         };
