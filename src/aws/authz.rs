@@ -9,6 +9,7 @@ use super::model::{Account, Role};
 use super::organization::{ControlKind, Organization};
 use super::policy::{Grant, Hit, Policy, Request, Tri, Verdict, evaluate};
 use super::principal::Principal;
+use super::role_index::RoleIndex;
 use crate::graph::{StatementRef, Undecided};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -124,7 +125,7 @@ pub struct Authorizer<'a> {
     accounts: &'a [Arc<Account>],
     /// Accounts by id and roles by ARN: every role assumption looks up its trust.
     account_by_id: Map<&'a str, &'a Account>,
-    role_by_arn: Map<&'a str, &'a Role>,
+    roles: Arc<RoleIndex>,
     organization: Option<&'a Organization>,
     by_arn: Map<&'a str, (&'a Account, &'a Policy)>,
     /// The SCP and RCP levels of every member, walked once: a build asks for them on every
@@ -165,6 +166,21 @@ fn all_levels<'a>(
 
 impl<'a> Authorizer<'a> {
     pub fn new(accounts: &'a [Arc<Account>], organization: Option<&'a Organization>) -> Self {
+        Self::with_roles(accounts, organization, Arc::new(RoleIndex::of(accounts)))
+    }
+
+    /// An authorizer that looks roles up in `roles`, an index made before (a what-if reuses
+    /// its snapshot's); made again here when it does not fit the accounts.
+    pub fn with_roles(
+        accounts: &'a [Arc<Account>],
+        organization: Option<&'a Organization>,
+        roles: Arc<RoleIndex>,
+    ) -> Self {
+        let roles = if roles.fits(accounts) {
+            roles
+        } else {
+            Arc::new(RoleIndex::of(accounts))
+        };
         let mut by_arn = Map::default();
         for account in accounts {
             for (arn, policy) in account.resource_policies.iter().flatten() {
@@ -179,13 +195,7 @@ impl<'a> Authorizer<'a> {
                 .rev()
                 .map(|a| (a.id.as_str(), &**a))
                 .collect(),
-            // The first of equal ARNs wins, as a scan in snapshot order would find.
-            role_by_arn: accounts
-                .iter()
-                .flat_map(|a| &a.roles)
-                .rev()
-                .map(|r| (r.arn.as_str(), r))
-                .collect(),
+            roles,
             organization,
             by_arn,
             scp_levels: all_levels(organization, ControlKind::Scp),
@@ -233,7 +243,8 @@ impl<'a> Authorizer<'a> {
     }
 
     fn role(&self, arn: &str) -> Option<&'a Role> {
-        self.role_by_arn.get(arn).copied()
+        let accounts: &'a [Arc<Account>] = self.accounts;
+        self.roles.get(arn).map(|(a, r)| &accounts[a].roles[r])
     }
 
     fn resource_policy(&self, action: &str, resource: &str, owner: &str) -> ResourcePolicy<'a> {

@@ -14,5 +14,6 @@ pub mod organization;
 pub mod policy;
 pub mod principal;
 pub mod revoke;
+pub mod role_index;
 pub mod whatif;
 pub mod whocan;

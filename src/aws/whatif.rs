@@ -7,6 +7,7 @@ use super::lower::{Scope, relower};
 use super::model::Account;
 use super::organization::{ControlKind, Organization};
 use super::policy::{Effect, Policy, PolicySource};
+use super::role_index::RoleIndex;
 use crate::graph::{EdgeKind, Graph, NodeId, NodeKind};
 use crate::query::{Radius, radius};
 use crate::rules::Rule;
@@ -88,6 +89,9 @@ pub struct Applied {
     pub organization: Option<Organization>,
     pub scope: Scope,
     pub deleted_keys: Vec<String>,
+    /// The snapshot's roles by ARN: the changes add, remove and rename no role, so the index
+    /// fits the changed accounts too.
+    pub roles: Arc<RoleIndex>,
 }
 
 /// Applies the changes to a copy of the account model.
@@ -319,6 +323,7 @@ pub fn apply(snapshot: &Snapshot, changes: &[Change]) -> Result<Applied, WhatIfE
         organization,
         scope,
         deleted_keys,
+        roles: snapshot.role_index(),
     })
 }
 
@@ -570,6 +575,7 @@ pub fn with_changes<R>(
         relower(
             &applied.accounts,
             applied.organization.as_ref(),
+            applied.roles.clone(),
             rules,
             &applied.scope,
             graph,

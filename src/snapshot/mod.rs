@@ -11,6 +11,7 @@ pub use manifest::{Manifest, MissingSource};
 use crate::aws::load::{self as aws_load, SourceFile};
 use crate::aws::model::Account;
 use crate::aws::organization::Organization;
+use crate::aws::role_index::{RoleIndex, RoleIndexCell};
 use crate::progress::Progress;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -27,9 +28,17 @@ pub struct Snapshot {
     pub organization: Option<Organization>,
     /// Sources absent from the snapshot and what their absence may hide.
     pub missing: Vec<MissingSource>,
+    /// Roles by ARN, made on first use by what-ifs (see [`Snapshot::role_index`]).
+    pub role_index: RoleIndexCell,
 }
 
 impl Snapshot {
+    /// The index of the AWS accounts' roles by ARN, made once and shared by every what-if of
+    /// the snapshot; made again if `aws_accounts` has changed since.
+    pub fn role_index(&self) -> Arc<RoleIndex> {
+        self.role_index.get_or_make(&self.aws_accounts)
+    }
+
     /// Opens a snapshot directory, or a single `get-account-authorization-details` file.
     pub fn open(path: &Path) -> Result<Snapshot, LoadError> {
         let meta = std::fs::metadata(path).map_err(|source| match source.kind() {
@@ -82,6 +91,7 @@ impl Snapshot {
             aws_accounts: vec![Arc::new(account)],
             organization: None,
             missing,
+            role_index: RoleIndexCell::default(),
         })
     }
 
@@ -148,6 +158,7 @@ impl Snapshot {
             aws_accounts: accounts.into_iter().map(Arc::new).collect(),
             organization,
             missing,
+            role_index: RoleIndexCell::default(),
         })
     }
 }

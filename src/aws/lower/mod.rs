@@ -14,6 +14,7 @@ use crate::aws::inventory::KeyStatus;
 use crate::aws::model::Account;
 use crate::aws::organization::{ControlKind, Organization};
 use crate::aws::principal::{Entity, PolicyBook, Principal};
+use crate::aws::role_index::RoleIndex;
 use crate::graph::{Edge, EdgeKind, Evidence, Graph, Node, NodeId, NodeKind, RecordRef, Undecided};
 use crate::progress::Progress;
 use crate::snapshot::MissingSource;
@@ -260,11 +261,12 @@ const PRINCIPALS_PER_CHUNK: usize = 512;
 pub fn relower(
     accounts: &[Arc<Account>],
     organization: Option<&Organization>,
+    roles: Arc<RoleIndex>,
     rules: &[crate::rules::Rule],
     scope: &Scope,
     graph: &mut Graph,
 ) {
-    let authz = Authorizer::new(accounts, organization).quiet();
+    let authz = Authorizer::with_roles(accounts, organization, roles).quiet();
     // Changed principals may assume any role; changed trusts concern their own roles only.
     let target_accounts: HashSet<&str> = scope
         .targets
