@@ -63,7 +63,7 @@ fn what_if_remove_trust(bencher: divan::Bencher, size: usize) {
         aws_accounts: accounts,
         organization: None,
         missing: Vec::new(),
-        role_index: Default::default(),
+        indexes: Default::default(),
     };
     let role = format!("arn:aws:iam::{ACCOUNT}:role/app-1-0");
     let principal = format!("arn:aws:iam::{ACCOUNT}:user/user-1");

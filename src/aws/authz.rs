@@ -5,11 +5,11 @@
 //! Every step is three-valued, so an undecidable condition yields `conditional`, never a
 //! guess.
 
+use super::indexes::RoleIndex;
 use super::model::{Account, Role};
 use super::organization::{ControlKind, Organization};
 use super::policy::{Grant, Hit, Policy, Request, Tri, Verdict, evaluate};
 use super::principal::Principal;
-use super::role_index::RoleIndex;
 use crate::graph::{StatementRef, Undecided};
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -3,11 +3,11 @@
 //! touches are masked and decided again, and the graph is put back as it was afterwards:
 //! the mask taken off, the edges and nodes the overlay added removed.
 
+use super::indexes::Indexes;
 use super::lower::{Scope, relower};
 use super::model::Account;
 use super::organization::{ControlKind, Organization};
 use super::policy::{Effect, Policy, PolicySource};
-use super::role_index::RoleIndex;
 use crate::graph::{EdgeKind, Graph, NodeId, NodeKind};
 use crate::query::{Radius, radius};
 use crate::rules::Rule;
@@ -89,9 +89,10 @@ pub struct Applied {
     pub organization: Option<Organization>,
     pub scope: Scope,
     pub deleted_keys: Vec<String>,
-    /// The snapshot's roles by ARN: the changes add, remove and rename no role, so the index
-    /// fits the changed accounts too.
-    pub roles: Arc<RoleIndex>,
+    /// The snapshot's indexes of its roles: the changes add, remove and rename no role, so
+    /// the index by ARN fits the changed accounts too, and the trust index does while no
+    /// trust changed.
+    pub indexes: Arc<Indexes>,
 }
 
 /// Applies the changes to a copy of the account model.
@@ -323,7 +324,7 @@ pub fn apply(snapshot: &Snapshot, changes: &[Change]) -> Result<Applied, WhatIfE
         organization,
         scope,
         deleted_keys,
-        roles: snapshot.role_index(),
+        indexes: snapshot.indexes(),
     })
 }
 
@@ -575,7 +576,7 @@ pub fn with_changes<R>(
         relower(
             &applied.accounts,
             applied.organization.as_ref(),
-            applied.roles.clone(),
+            &applied.indexes,
             rules,
             &applied.scope,
             graph,

@@ -8,15 +8,15 @@ mod manifest;
 pub use error::LoadError;
 pub use manifest::{Manifest, MissingSource};
 
+use crate::aws::indexes::Indexes;
 use crate::aws::load::{self as aws_load, SourceFile};
 use crate::aws::model::Account;
 use crate::aws::organization::Organization;
-use crate::aws::role_index::{RoleIndex, RoleIndexCell};
 use crate::progress::Progress;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 
 /// Everything loaded from a snapshot.
 #[derive(Debug)]
@@ -28,15 +28,17 @@ pub struct Snapshot {
     pub organization: Option<Organization>,
     /// Sources absent from the snapshot and what their absence may hide.
     pub missing: Vec<MissingSource>,
-    /// Roles by ARN, made on first use by what-ifs (see [`Snapshot::role_index`]).
-    pub role_index: RoleIndexCell,
+    /// Indexes over the AWS accounts' roles, made on first use (see [`Snapshot::indexes`]).
+    pub indexes: OnceLock<Arc<Indexes>>,
 }
 
 impl Snapshot {
-    /// The index of the AWS accounts' roles by ARN, made once and shared by every what-if of
-    /// the snapshot; made again if `aws_accounts` has changed since.
-    pub fn role_index(&self) -> Arc<RoleIndex> {
-        self.role_index.get_or_make(&self.aws_accounts)
+    /// Indexes over the AWS accounts' roles, made once and shared by every what-if of the
+    /// snapshot. Each is checked to fit the accounts it is used with, and made again if not.
+    pub fn indexes(&self) -> Arc<Indexes> {
+        self.indexes
+            .get_or_init(|| Arc::new(Indexes::new(self.aws_accounts.clone())))
+            .clone()
     }
 
     /// Opens a snapshot directory, or a single `get-account-authorization-details` file.
@@ -91,7 +93,7 @@ impl Snapshot {
             aws_accounts: vec![Arc::new(account)],
             organization: None,
             missing,
-            role_index: RoleIndexCell::default(),
+            indexes: OnceLock::new(),
         })
     }
 
@@ -158,7 +160,7 @@ impl Snapshot {
             aws_accounts: accounts.into_iter().map(Arc::new).collect(),
             organization,
             missing,
-            role_index: RoleIndexCell::default(),
+            indexes: OnceLock::new(),
         })
     }
 }

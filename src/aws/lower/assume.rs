@@ -21,82 +21,56 @@ const ROLE_SESSION_MAX_SECS: u32 = 43_200;
 /// Role chaining caps a session at one hour whatever the role's maximum.
 const CHAINED_SESSION_MAX_SECS: u32 = 3_600;
 
-/// Every role's session node, and an index of trust policies by the principals they name.
-pub struct RoleSessions<'a> {
-    roles: Vec<(&'a Account, &'a Role, NodeId)>,
+/// Trust policies indexed by the principals they name, over roles given by their positions in
+/// the accounts. Made once per snapshot for what-ifs whose changes leave trusts alone (see
+/// [`TrustIndex::fits`]); a build makes its own.
+#[derive(Debug)]
+pub struct TrustIndex {
+    /// The accounts indexed, kept alive so that pointer equality with them means "unchanged".
+    accounts: Vec<Arc<Account>>,
+    /// (account position, role position) of every role indexed, in snapshot order.
+    roles: Vec<(u32, u32)>,
     /// Lower-cased principal names (ARN, unique id, account id, root ARN, assumed-role
     /// prefix) to the roles whose trust names them.
     by_name: HashMap<String, Vec<usize>, foldhash::fast::RandomState>,
     /// Roles whose trust names everyone (`*`) or uses `NotPrincipal`.
     open: Vec<usize>,
-    accounts: HashSet<&'a str>,
 }
 
-impl<'a> RoleSessions<'a> {
-    pub fn create(accounts: &'a [Arc<Account>], graph: &mut Graph) -> Self {
-        Self::create_for(accounts, graph, |_| true, |_| true)
+impl TrustIndex {
+    /// Every role of every account.
+    pub fn of(accounts: &[Arc<Account>]) -> Self {
+        Self::of_some(accounts, |_| true, |_| true)
     }
 
-    /// Like [`Self::create`], for the roles `keep` accepts only, of the accounts `in_account`
-    /// accepts (a what-if that changed trusts and nothing else needs no other).
-    pub fn create_for(
-        accounts: &'a [Arc<Account>],
-        graph: &mut Graph,
+    /// The roles `keep` accepts, of the accounts `in_account` accepts.
+    fn of_some(
+        accounts: &[Arc<Account>],
         in_account: impl Fn(&Account) -> bool,
         keep: impl Fn(&Role) -> bool,
     ) -> Self {
-        let mut sessions = RoleSessions {
+        let mut index = TrustIndex {
+            accounts: accounts.to_vec(),
             roles: Vec::new(),
             by_name: HashMap::default(),
             open: Vec::new(),
-            accounts: accounts.iter().map(|a| a.id.as_str()).collect(),
         };
-        for account in accounts.iter().filter(|a| in_account(a)) {
-            for role in account.roles.iter().filter(|r| keep(r)) {
-                let Some(role_node) = graph.find_key(&role.arn) else {
-                    continue;
-                };
-                let key = format!("arn:aws:sts::{}:assumed-role/{}/*", account.id, role.name);
-                // Built again for a what-if overlay: the session and its edge exist already.
-                let session = match graph.find_key(&key) {
-                    Some(session) => session,
-                    None => {
-                        // Between 1 h (the default) and 12 h when unknown: plan for the longest.
-                        let max = role
-                            .max_session_duration
-                            .unwrap_or(ROLE_SESSION_MAX_SECS)
-                            .to_string();
-                        let session = graph.add_node(
-                            Node::new(
-                                NodeKind::Session,
-                                PROVIDER,
-                                "role-session",
-                                key,
-                                format!("session of role/{}", role.name),
-                            )
-                            .in_account(&account.id)
-                            .with_attr("max_duration_secs", max),
-                        );
-                        graph.add_edge(
-                            session,
-                            role_node,
-                            Edge::new(
-                                EdgeKind::ActsAs,
-                                Evidence::new("a role session acts as its role"),
-                            ),
-                        );
-                        session
-                    }
-                };
-                let index = sessions.roles.len();
-                sessions.roles.push((account, role, session));
-                sessions.index_trust(index, role);
+        for (a, account) in accounts.iter().enumerate() {
+            if !in_account(account) {
+                continue;
+            }
+            for (r, role) in account.roles.iter().enumerate() {
+                if keep(role) {
+                    let position = index.roles.len();
+                    index.roles.push((a as u32, r as u32));
+                    index.add_trust(position, role);
+                }
             }
         }
-        sessions
+        index
     }
 
-    fn index_trust(&mut self, index: usize, role: &Role) {
+    fn add_trust(&mut self, index: usize, role: &Role) {
         let Some(trust) = &role.trust else { return };
         for statement in &trust.statements {
             if statement.effect != Effect::Allow {
@@ -120,6 +94,122 @@ impl<'a> RoleSessions<'a> {
         }
     }
 
+    /// Whether the index describes `accounts`: the same accounts in the same order, each
+    /// either the very one indexed or a copy whose roles have the same ARNs and trusts in the
+    /// same order (a what-if that changed a principal's policies copies its account).
+    pub fn fits(&self, accounts: &[Arc<Account>]) -> bool {
+        self.accounts.len() == accounts.len()
+            && self.accounts.iter().zip(accounts).all(|(was, is)| {
+                Arc::ptr_eq(was, is)
+                    || (was.id == is.id
+                        && was.roles.len() == is.roles.len()
+                        && was
+                            .roles
+                            .iter()
+                            .zip(&is.roles)
+                            .all(|(a, b)| a.arn == b.arn && a.trust == b.trust))
+            })
+    }
+}
+
+/// Roles with their session nodes, and the index of their trusts.
+pub struct RoleSessions<'a> {
+    accounts_model: &'a [Arc<Account>],
+    trusts: Arc<TrustIndex>,
+    /// The session node of each indexed role; `None` for a role without a node, and in a
+    /// reused set for a role no principal asked about.
+    sessions: Vec<Option<NodeId>>,
+    /// Whether the sessions are looked up on demand ([`Self::reuse`]).
+    lazy: bool,
+    accounts: HashSet<&'a str>,
+}
+
+impl<'a> RoleSessions<'a> {
+    pub fn create(accounts: &'a [Arc<Account>], graph: &mut Graph) -> Self {
+        Self::create_for(accounts, graph, |_| true, |_| true)
+    }
+
+    /// Like [`Self::create`], for the roles `keep` accepts only, of the accounts `in_account`
+    /// accepts (a what-if that changed trusts and nothing else needs no other).
+    pub fn create_for(
+        accounts: &'a [Arc<Account>],
+        graph: &mut Graph,
+        in_account: impl Fn(&Account) -> bool,
+        keep: impl Fn(&Role) -> bool,
+    ) -> Self {
+        let trusts = TrustIndex::of_some(accounts, in_account, |role| {
+            keep(role) && graph.find_key(&role.arn).is_some()
+        });
+        let sessions = trusts
+            .roles
+            .iter()
+            .map(|&(a, r)| {
+                let account = &accounts[a as usize];
+                let role = &account.roles[r as usize];
+                let role_node = graph.find_key(&role.arn)?;
+                Some(session_node(account, role, role_node, graph))
+            })
+            .collect();
+        RoleSessions {
+            accounts_model: accounts,
+            trusts: Arc::new(trusts),
+            sessions,
+            lazy: false,
+            accounts: accounts.iter().map(|a| a.id.as_str()).collect(),
+        }
+    }
+
+    /// For a what-if over a graph that holds every role's session already, with a trust index
+    /// made before that [fits](TrustIndex::fits) `accounts`: no session is known until
+    /// [`Self::resolve`] looks up those its principals may assume.
+    pub fn reuse(accounts: &'a [Arc<Account>], trusts: Arc<TrustIndex>) -> Self {
+        RoleSessions {
+            accounts_model: accounts,
+            sessions: vec![None; trusts.roles.len()],
+            lazy: true,
+            trusts,
+            accounts: accounts.iter().map(|a| a.id.as_str()).collect(),
+        }
+    }
+
+    /// Looks up the sessions of the roles `principals` may assume (see [`Self::reuse`]); the
+    /// sessions of a created set are all known already.
+    pub fn resolve<'p>(
+        &mut self,
+        principals: impl IntoIterator<Item = &'p Principal<'p>>,
+        graph: &Graph,
+    ) {
+        if !self.lazy {
+            return;
+        }
+        for principal in principals {
+            for (index, _) in self.candidates(principal) {
+                if self.sessions[index].is_some() {
+                    continue;
+                }
+                let (account, role) = self.role(index);
+                self.sessions[index] = graph
+                    .find_key(&role.arn)
+                    .and_then(|_| graph.find_key(&session_key(account, role)));
+            }
+        }
+    }
+
+    /// The account and role at a position of the trust index.
+    fn role(&self, index: usize) -> (&'a Account, &'a Role) {
+        let (a, r) = self.trusts.roles[index];
+        let account: &'a Account = &self.accounts_model[a as usize];
+        (account, &account.roles[r as usize])
+    }
+
+    /// Every indexed role with its session node.
+    fn with_sessions(&self) -> impl Iterator<Item = (&'a Account, &'a Role, NodeId)> + '_ {
+        self.sessions.iter().enumerate().filter_map(|(i, session)| {
+            let (account, role) = self.role(i);
+            Some((account, role, (*session)?))
+        })
+    }
+
     /// Roles whose trust may name `principal`, in snapshot order, each with whether the trust
     /// names the caller itself (or everyone) rather than only its account.
     fn candidates(&self, principal: &Principal) -> Vec<(usize, bool)> {
@@ -130,14 +220,15 @@ impl<'a> RoleSessions<'a> {
             caller.unique_id.as_deref(),
             caller.role_session_of.as_deref(),
         );
-        let mut out: BTreeMap<usize, bool> = self.open.iter().map(|&i| (i, true)).collect();
+        let trusts = &*self.trusts;
+        let mut out: BTreeMap<usize, bool> = trusts.open.iter().map(|&i| (i, true)).collect();
         for name in &named {
-            for &index in self.by_name.get(name).into_iter().flatten() {
+            for &index in trusts.by_name.get(name).into_iter().flatten() {
                 out.insert(index, true);
             }
         }
         for name in &account {
-            for &index in self.by_name.get(name).into_iter().flatten() {
+            for &index in trusts.by_name.get(name).into_iter().flatten() {
                 out.entry(index).or_insert(false);
             }
         }
@@ -147,16 +238,13 @@ impl<'a> RoleSessions<'a> {
     /// What the trusts of the roles `arns` name: a principal none of whose names is in it
     /// cannot assume them, before or after a change to those trusts.
     pub fn trusted_by(&self, arns: &HashSet<String>) -> TrustedNames {
-        let wanted: HashSet<usize> = self
-            .roles
-            .iter()
-            .enumerate()
-            .filter(|(_, (_, role, _))| arns.contains(&role.arn))
-            .map(|(i, _)| i)
+        let wanted: HashSet<usize> = (0..self.trusts.roles.len())
+            .filter(|&i| arns.contains(&self.role(i).1.arn))
             .collect();
         TrustedNames {
-            everyone: self.open.iter().any(|i| wanted.contains(i)),
+            everyone: self.trusts.open.iter().any(|i| wanted.contains(i)),
             names: self
+                .trusts
                 .by_name
                 .iter()
                 .filter(|(_, roles)| roles.iter().any(|i| wanted.contains(i)))
@@ -268,6 +356,45 @@ impl<'p> AssumeGrants<'p> {
     }
 }
 
+/// The key of the node standing for every session of a role.
+fn session_key(account: &Account, role: &Role) -> String {
+    format!("arn:aws:sts::{}:assumed-role/{}/*", account.id, role.name)
+}
+
+/// The session node of a role, added with its edge to the role when the graph lacks it.
+fn session_node(account: &Account, role: &Role, role_node: NodeId, graph: &mut Graph) -> NodeId {
+    let key = session_key(account, role);
+    // Built again for a what-if overlay: the session and its edge exist already.
+    if let Some(session) = graph.find_key(&key) {
+        return session;
+    }
+    // Between 1 h (the default) and 12 h when unknown: plan for the longest.
+    let max = role
+        .max_session_duration
+        .unwrap_or(ROLE_SESSION_MAX_SECS)
+        .to_string();
+    let session = graph.add_node(
+        Node::new(
+            NodeKind::Session,
+            PROVIDER,
+            "role-session",
+            key,
+            format!("session of role/{}", role.name),
+        )
+        .in_account(&account.id)
+        .with_attr("max_duration_secs", max),
+    );
+    graph.add_edge(
+        session,
+        role_node,
+        Edge::new(
+            EdgeKind::ActsAs,
+            Evidence::new("a role session acts as its role"),
+        ),
+    );
+    session
+}
+
 /// How a trust names a principal, normalised for the index: assumed-role session ARNs are
 /// cut after the role name, since the caller picks the session name.
 fn index_key(name: &str) -> String {
@@ -293,7 +420,11 @@ pub fn assume_edges(
 ) {
     let grants = AssumeGrants::of(principal);
     for (index, named) in roles.candidates(principal) {
-        let (account, role, session) = roles.roles[index];
+        let (account, role) = roles.role(index);
+        // A role no principal asked about, or without a session in the graph.
+        let Some(session) = roles.sessions[index] else {
+            continue;
+        };
         if only.is_some_and(|o| !o.contains(&role.arn)) {
             continue;
         }
@@ -492,7 +623,7 @@ fn foreign_account(pattern: &str) -> Option<String> {
 /// Services and identity providers a trust policy lets in: nodes with edges into the role's
 /// session, so that reverse queries and escalation rules can start from them.
 pub fn external_trusts(roles: &RoleSessions, graph: &mut Graph) {
-    for &(account, role, session) in &roles.roles {
+    for (account, role, session) in roles.with_sessions() {
         let Some(trust) = &role.trust else { continue };
         for statement in &trust.statements {
             let Some(Principals::Only(set)) = &statement.principal else {

@@ -2,7 +2,7 @@
 //! statements that allowed it and what it depends on.
 
 mod admin;
-mod assume;
+pub(crate) mod assume;
 mod batch;
 mod decide;
 mod escalation;
@@ -10,11 +10,11 @@ mod permissions;
 mod resources;
 
 use crate::aws::authz::Authorizer;
+use crate::aws::indexes::Indexes;
 use crate::aws::inventory::KeyStatus;
 use crate::aws::model::Account;
 use crate::aws::organization::{ControlKind, Organization};
 use crate::aws::principal::{Entity, PolicyBook, Principal};
-use crate::aws::role_index::RoleIndex;
 use crate::graph::{Edge, EdgeKind, Evidence, Graph, Node, NodeId, NodeKind, RecordRef, Undecided};
 use crate::progress::Progress;
 use crate::snapshot::MissingSource;
@@ -261,25 +261,30 @@ const PRINCIPALS_PER_CHUNK: usize = 512;
 pub fn relower(
     accounts: &[Arc<Account>],
     organization: Option<&Organization>,
-    roles: Arc<RoleIndex>,
+    indexes: &Indexes,
     rules: &[crate::rules::Rule],
     scope: &Scope,
     graph: &mut Graph,
 ) {
-    let authz = Authorizer::with_roles(accounts, organization, roles).quiet();
+    let authz = Authorizer::with_roles(accounts, organization, indexes.roles()).quiet();
     // Changed principals may assume any role; changed trusts concern their own roles only.
     let target_accounts: HashSet<&str> = scope
         .targets
         .iter()
         .filter_map(|arn| arn.split(':').nth(4))
         .collect();
-    let roles = if scope.principals.is_empty() {
+    let trusts = indexes.trusts();
+    let mut roles = if scope.principals.is_empty() {
         assume::RoleSessions::create_for(
             accounts,
             graph,
             |a| target_accounts.contains(a.id.as_str()),
             |r| scope.targets.contains(&r.arn),
         )
+    } else if trusts.fits(accounts) {
+        // Changed principals may assume any role, and no trust changed: the snapshot's
+        // trust index serves, and only the sessions they may assume are looked up below.
+        assume::RoleSessions::reuse(accounts, trusts)
     } else {
         assume::RoleSessions::create(accounts, graph)
     };
@@ -345,6 +350,7 @@ pub fn relower(
             (p, node)
         })
         .collect();
+    roles.resolve(principals.iter().map(|(p, _)| p), graph);
     let mut missing = Vec::new();
     policy_edges(
         accounts,

@@ -1,14 +1,44 @@
-//! Roles by ARN across the organisation, made once per snapshot and reused by every what-if of
-//! it: hashing 50,000 role ARNs scattered over the heap was a quarter of a what-if on the
-//! large generated organisation.
+//! Indexes over a snapshot's roles, made once and reused by every what-if of it: roles by ARN
+//! and trusts by the principals they name. Making them again per what-if hashed every role's
+//! ARN and trust names, most of a what-if on the large generated organisation.
 //!
-//! The index holds positions, not references, so an index of the snapshot serves a what-if's
-//! copy of the accounts as long as their order and role lists are the same, which
-//! [`RoleIndex::fits`] checks before the index is used.
+//! The indexes hold positions, not references, so an index of the snapshot serves a what-if's
+//! copy of the accounts as long as what it indexes is unchanged, which each index's `fits`
+//! checks before it is used.
 
+use super::lower::assume::TrustIndex;
 use super::model::Account;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, OnceLock};
+
+/// A snapshot's indexes, each made on first use from the accounts given at creation.
+#[derive(Debug, Default)]
+pub struct Indexes {
+    accounts: Vec<Arc<Account>>,
+    roles: OnceLock<Arc<RoleIndex>>,
+    trusts: OnceLock<Arc<TrustIndex>>,
+}
+
+impl Indexes {
+    pub fn new(accounts: Vec<Arc<Account>>) -> Self {
+        Indexes {
+            accounts,
+            ..Indexes::default()
+        }
+    }
+
+    pub fn roles(&self) -> Arc<RoleIndex> {
+        self.roles
+            .get_or_init(|| Arc::new(RoleIndex::of(&self.accounts)))
+            .clone()
+    }
+
+    pub fn trusts(&self) -> Arc<TrustIndex> {
+        self.trusts
+            .get_or_init(|| Arc::new(TrustIndex::of(&self.accounts)))
+            .clone()
+    }
+}
 
 /// Role ARNs to (account position, role position); the first of equal ARNs wins, as a scan in
 /// snapshot order would find.
@@ -52,28 +82,6 @@ impl RoleIndex {
     /// The positions of the role with this ARN, in the accounts the index [`fits`](Self::fits).
     pub fn get(&self, arn: &str) -> Option<(usize, usize)> {
         self.by_arn.get(arn).map(|&(a, r)| (a as usize, r as usize))
-    }
-}
-
-/// A snapshot's role index, made on first use and made again when the snapshot's accounts no
-/// longer fit it.
-#[derive(Debug, Default)]
-pub struct RoleIndexCell(Mutex<Option<Arc<RoleIndex>>>);
-
-impl RoleIndexCell {
-    pub fn get_or_make(&self, accounts: &[Arc<Account>]) -> Arc<RoleIndex> {
-        let mut slot = self
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        match slot.as_ref() {
-            Some(index) if index.fits(accounts) => index.clone(),
-            _ => {
-                let index = Arc::new(RoleIndex::of(accounts));
-                *slot = Some(index.clone());
-                index
-            }
-        }
     }
 }
 
@@ -146,15 +154,40 @@ mod tests {
         assert!(!index.fits(&reordered));
     }
 
+    fn trust(principal: &str) -> crate::aws::policy::Policy {
+        let source = crate::aws::policy::document::PolicySource {
+            file: "aws/111122223333/gaad.json".into(),
+            pointer: String::new(),
+            name: "trust".into(),
+        };
+        let document = serde_json::json!({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": principal}, "Action": "sts:AssumeRole"}]});
+        crate::aws::policy::Policy::parse(source, &document).expect("a valid trust")
+    }
+
     #[test]
-    fn the_cell_makes_the_index_again_when_the_accounts_change() {
-        let cell = RoleIndexCell::default();
-        let accounts = vec![account("111122223333", &["a"])];
-        let first = cell.get_or_make(&accounts);
-        assert!(Arc::ptr_eq(&first, &cell.get_or_make(&accounts)));
-        let other = vec![account("111122223333", &["a", "b"])];
-        let second = cell.get_or_make(&other);
-        assert!(!Arc::ptr_eq(&first, &second));
-        assert_eq!(second.get("arn:aws:iam::111122223333:role/b"), Some((0, 1)));
+    fn the_trust_index_fits_until_a_trust_changes() {
+        let mut first = (*account("111122223333", &["a", "b"])).clone();
+        first.roles[0].trust = Some(trust("arn:aws:iam::111122223333:user/ci"));
+        let accounts = vec![Arc::new(first), account("444455556666", &["c"])];
+        let index = TrustIndex::of(&accounts);
+        assert!(index.fits(&accounts));
+
+        let mut other_policies = accounts.clone();
+        Arc::make_mut(&mut other_policies[0]).roles[1].attached =
+            vec!["arn:aws:iam::aws:policy/ReadOnlyAccess".into()];
+        assert!(
+            index.fits(&other_policies),
+            "a change to identity policies keeps trusts"
+        );
+
+        let mut retrusted = accounts.clone();
+        Arc::make_mut(&mut retrusted[0]).roles[0].trust =
+            Some(trust("arn:aws:iam::444455556666:root"));
+        assert!(!index.fits(&retrusted));
+
+        let mut untrusted = accounts.clone();
+        Arc::make_mut(&mut untrusted[0]).roles[0].trust = None;
+        assert!(!index.fits(&untrusted));
     }
 }
