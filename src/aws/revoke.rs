@@ -198,6 +198,11 @@ pub struct Inputs<'a> {
     pub exposed_since: Option<DateTime<Utc>>,
 }
 
+/// The text "actor -> target" of a technique's use, byte by byte, without making it.
+fn use_text<'a>((from, to): &(&'a str, &'a str)) -> impl Iterator<Item = u8> + 'a {
+    from.bytes().chain(" -> ".bytes()).chain(to.bytes())
+}
+
 fn make_step(
     section: &'static str,
     playbook: &Playbook,
@@ -370,6 +375,9 @@ pub fn plan(mut inputs: Inputs) -> Result<Plan, String> {
             .max()
             .map(i64::from)
     };
+    // One step per user however many of its session kinds the radius holds: a set, since a
+    // wide radius holds tens of thousands of sessions.
+    let mut users_with_sessions_step: HashSet<String> = HashSet::new();
     for r in &reach.reached {
         let n = graph.node(r.node);
         if n.kind != NodeKind::Session {
@@ -392,13 +400,13 @@ pub fn plan(mut inputs: Inputs) -> Result<Plan, String> {
                     .and_then(|arn| arn.rsplit('/').next())
                     .unwrap_or("?")
                     .to_string();
-                if steps.iter().any(|s| {
-                    s.playbook == "aws.revoke.user-sessions"
-                        && s.title.ends_with(&format!("user/{user}"))
-                }) {
+                if users_with_sessions_step.contains(&user) {
                     continue;
                 }
                 if let Some(pb) = book("session-token") {
+                    if pb.id == "aws.revoke.user-sessions" {
+                        users_with_sessions_step.insert(user.clone());
+                    }
                     let mut vars = base.clone();
                     vars.insert("user", user.clone());
                     steps.push(make_step(
@@ -448,23 +456,28 @@ pub fn plan(mut inputs: Inputs) -> Result<Plan, String> {
     }
 
     // 3. Persistence: what each technique in the radius could have left, and where to look.
-    let mut techniques: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    // Each use is the text "actor -> target"; a wide radius holds millions, so they are kept
+    // as label pairs, ordered and told apart as their texts would be, and only the few shown
+    // are written out.
+    let mut techniques: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
     for r in &reach.reached {
         for (e, to) in graph.out_edges(r.node) {
             let edge = graph.edge(e);
             if let (EdgeKind::EscalatesTo, Some(rule)) = (edge.kind, &edge.evidence.rule) {
                 if reached.contains(&to) {
-                    techniques.entry(rule.into()).or_default().insert(format!(
-                        "{} -> {}",
-                        graph.node(r.node).label,
-                        graph.node(to).label
-                    ));
+                    let labels = (
+                        graph.node(r.node).label.as_str(),
+                        graph.node(to).label.as_str(),
+                    );
+                    techniques.entry(rule.as_str()).or_default().push(labels);
                 }
             }
         }
     }
-    for (rule_id, uses) in &techniques {
-        let Some(rule) = inputs.rules.iter().find(|r| &r.id == rule_id) else {
+    for (rule_id, mut uses) in techniques {
+        uses.sort_unstable_by(|a, b| use_text(a).cmp(use_text(b)));
+        uses.dedup_by(|a, b| use_text(a).eq(use_text(b)));
+        let Some(rule) = inputs.rules.iter().find(|r| r.id == rule_id) else {
             continue;
         };
         let commands = rule
@@ -476,7 +489,11 @@ pub fn plan(mut inputs: Inputs) -> Result<Plan, String> {
                 mutating: false,
             })
             .collect();
-        let mut because: Vec<String> = uses.iter().take(5).cloned().collect();
+        let mut because: Vec<String> = uses
+            .iter()
+            .take(5)
+            .map(|(from, to)| format!("{from} -> {to}"))
+            .collect();
         if uses.len() > 5 {
             because.push(format!("... and {} more", uses.len() - 5));
         }
