@@ -7,9 +7,25 @@
 //! checks before it is used.
 
 use super::lower::assume::TrustIndex;
-use super::model::Account;
+use super::model::{Account, Role};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
+
+/// Whether `accounts` are those `indexed` (in the same order), each either the very account or
+/// a copy whose roles are pairwise `alike`: what an index of the roles needs to still hold.
+pub fn roles_alike(
+    indexed: &[Arc<Account>],
+    accounts: &[Arc<Account>],
+    alike: impl Fn(&Role, &Role) -> bool,
+) -> bool {
+    indexed.len() == accounts.len()
+        && indexed.iter().zip(accounts).all(|(was, is)| {
+            Arc::ptr_eq(was, is)
+                || (was.id == is.id
+                    && was.roles.len() == is.roles.len()
+                    && was.roles.iter().zip(&is.roles).all(|(a, b)| alike(a, b)))
+        })
+}
 
 /// A snapshot's indexes, each made on first use from the accounts given at creation.
 #[derive(Debug, Default)]
@@ -70,13 +86,7 @@ impl RoleIndex {
     /// either the very one indexed or a copy whose roles have the same ARNs in the same order.
     /// A what-if's copy of a changed account passes; an added, removed or renamed role fails.
     pub fn fits(&self, accounts: &[Arc<Account>]) -> bool {
-        self.accounts.len() == accounts.len()
-            && self.accounts.iter().zip(accounts).all(|(was, is)| {
-                Arc::ptr_eq(was, is)
-                    || (was.id == is.id
-                        && was.roles.len() == is.roles.len()
-                        && was.roles.iter().zip(&is.roles).all(|(a, b)| a.arn == b.arn))
-            })
+        roles_alike(&self.accounts, accounts, |a, b| a.arn == b.arn)
     }
 
     /// The positions of the role with this ARN, in the accounts the index [`fits`](Self::fits).
@@ -88,7 +98,6 @@ impl RoleIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aws::model::Role;
 
     fn role(account: &str, name: &str) -> Role {
         Role {

@@ -98,17 +98,9 @@ impl TrustIndex {
     /// either the very one indexed or a copy whose roles have the same ARNs and trusts in the
     /// same order (a what-if that changed a principal's policies copies its account).
     pub fn fits(&self, accounts: &[Arc<Account>]) -> bool {
-        self.accounts.len() == accounts.len()
-            && self.accounts.iter().zip(accounts).all(|(was, is)| {
-                Arc::ptr_eq(was, is)
-                    || (was.id == is.id
-                        && was.roles.len() == is.roles.len()
-                        && was
-                            .roles
-                            .iter()
-                            .zip(&is.roles)
-                            .all(|(a, b)| a.arn == b.arn && a.trust == b.trust))
-            })
+        crate::aws::indexes::roles_alike(&self.accounts, accounts, |a, b| {
+            a.arn == b.arn && a.trust == b.trust
+        })
     }
 }
 
