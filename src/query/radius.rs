@@ -297,6 +297,25 @@ mod tests {
         g.add_node(Node::new(NodeKind::Principal, "test", "user", key, key))
     }
 
+    /// A graph of `n` nodes keyed by their number, with `edges` (source, target, definite)
+    /// added in order: the node ids and the edge ids.
+    fn graph_of(n: usize, edges: &[(usize, usize, bool)]) -> (Graph, Vec<NodeId>, Vec<EdgeId>) {
+        let mut g = Graph::new();
+        let ids: Vec<NodeId> = (0..n).map(|i| node(&mut g, &i.to_string())).collect();
+        let added = edges
+            .iter()
+            .map(|&(s, t, definite)| {
+                let reach = if definite {
+                    Reach::Definite
+                } else {
+                    Reach::Conditional
+                };
+                g.add_edge(ids[s], ids[t], edge(reach))
+            })
+            .collect();
+        (g, ids, added)
+    }
+
     fn edge(reach: Reach) -> Edge {
         let mut evidence = Evidence::new("test");
         if reach == Reach::Conditional {
@@ -449,12 +468,7 @@ mod tests {
             raw in prop::collection::vec((0usize..12, 0usize..12, any::<bool>()), 0..40),
         ) {
             let edges: Vec<_> = raw.into_iter().filter(|(s, t, _)| *s < n && *t < n).collect();
-            let mut g = Graph::new();
-            let ids: Vec<NodeId> = (0..n).map(|i| node(&mut g, &i.to_string())).collect();
-            for &(s, t, definite) in &edges {
-                let reach = if definite { Reach::Definite } else { Reach::Conditional };
-                g.add_edge(ids[s], ids[t], edge(reach));
-            }
+            let (g, ids, _) = graph_of(n, &edges);
             let r = radius(&g, ids[0]);
             let got: BTreeMap<usize, Reach> =
                 r.reached.iter().map(|x| (x.node.index(), x.reach)).collect();
@@ -486,15 +500,7 @@ mod tests {
             raw in prop::collection::vec((0usize..10, 0usize..10, any::<bool>()), 0..30),
         ) {
             let edges: Vec<_> = raw.into_iter().filter(|(s, t, _)| *s < n && *t < n).collect();
-            let mut g = Graph::new();
-            let ids: Vec<NodeId> = (0..n).map(|i| node(&mut g, &i.to_string())).collect();
-            let added: Vec<EdgeId> = edges
-                .iter()
-                .map(|&(s, t, definite)| {
-                    let reach = if definite { Reach::Definite } else { Reach::Conditional };
-                    g.add_edge(ids[s], ids[t], edge(reach))
-                })
-                .collect();
+            let (g, ids, added) = graph_of(n, &edges);
             for (i, &skip) in added.iter().enumerate() {
                 let others: Vec<_> = edges
                     .iter()
@@ -524,13 +530,8 @@ mod tests {
             added in prop::collection::vec((0usize..14, 0usize..14, any::<bool>()), 0..8),
             edges_first in any::<bool>(),
         ) {
-            let mut g = Graph::new();
-            let ids: Vec<NodeId> = (0..n).map(|i| node(&mut g, &i.to_string())).collect();
-            let mut edges = Vec::new();
-            for &(s, t, definite) in raw.iter().filter(|(s, t, _)| *s < n && *t < n) {
-                let reach = if definite { Reach::Definite } else { Reach::Conditional };
-                edges.push(g.add_edge(ids[s], ids[t], edge(reach)));
-            }
+            let kept: Vec<_> = raw.into_iter().filter(|(s, t, _)| *s < n && *t < n).collect();
+            let (mut g, ids, edges) = graph_of(n, &kept);
             let check = |g: &Graph, ids: &[NodeId]| -> Result<(), TestCaseError> {
                 // The form kept (or put back after an overlay) is the one a rebuild gives,
                 // incoming rows included.
