@@ -53,6 +53,20 @@ fn corrupt<T>(what: impl Into<String>) -> Result<T, DecodeError> {
     Err(DecodeError(what.into()))
 }
 
+/// The value made from string `i` of the table, made on its first use and shared after:
+/// every reference to a string decodes to one allocation.
+fn made_once<T: Clone>(
+    strings: &[&str],
+    made: &mut [Option<T>],
+    i: usize,
+    make: impl FnOnce(&str) -> T,
+) -> Result<T, DecodeError> {
+    let (Some(s), Some(slot)) = (strings.get(i), made.get_mut(i)) else {
+        return corrupt(format!("string {i} is not in the table"));
+    };
+    Ok(slot.get_or_insert_with(|| make(s)).clone())
+}
+
 pub fn encode(analysis: &Analysis) -> Result<Vec<u8>, EncodeError> {
     let graph = &analysis.graph;
     let mut w = Writer::default();
@@ -528,14 +542,7 @@ impl<'a> Reader<'a> {
     }
 
     fn shared_at(&mut self, i: usize) -> Result<Arc<str>, DecodeError> {
-        let Some(s) = self.strings.get(i) else {
-            return corrupt(format!("string {i} is not in the table"));
-        };
-        match self.shared.get_mut(i) {
-            Some(Some(found)) => Ok(found.clone()),
-            Some(slot) => Ok(slot.insert(Arc::from(*s)).clone()),
-            None => corrupt(format!("string {i} is not in the table")),
-        }
+        made_once(&self.strings, &mut self.shared, i, |s| Arc::from(s))
     }
 
     fn text(&mut self) -> Result<Text, DecodeError> {
@@ -551,14 +558,7 @@ impl<'a> Reader<'a> {
     }
 
     fn text_at(&mut self, i: usize) -> Result<Text, DecodeError> {
-        let Some(s) = self.strings.get(i) else {
-            return corrupt(format!("string {i} is not in the table"));
-        };
-        match self.texts.get_mut(i) {
-            Some(Some(found)) => Ok(found.clone()),
-            Some(slot) => Ok(slot.insert(Text::from(*s)).clone()),
-            None => corrupt(format!("string {i} is not in the table")),
-        }
+        made_once(&self.strings, &mut self.texts, i, |s| Text::from(s))
     }
 
     fn opt_string(&mut self) -> Result<Option<String>, DecodeError> {
