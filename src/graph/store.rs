@@ -3,6 +3,7 @@ use super::{Edge, Evidence, List, Node, NodeKind, StatementRef, Text, Undecided}
 use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableDiGraph};
 use petgraph::visit::EdgeRef;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// What an overlay added to the graph.
 #[derive(Debug, Default)]
@@ -80,6 +81,8 @@ struct Texts {
     statements: Lists<StatementRef>,
     undecided: Lists<Undecided>,
     notes: Lists<Text>,
+    /// Every distinct evidence, once: edges with equal evidence hold one allocation.
+    evidence: std::collections::HashSet<ByParts, foldhash::fast::RandomState>,
 }
 
 impl Texts {
@@ -147,7 +150,65 @@ impl Texts {
         self.undecided.share(undecided);
         self.notes.share(notes);
     }
+
+    /// Makes `evidence` the graph's copy of equal evidence, its texts and lists shared first.
+    fn share_edge_evidence(&mut self, evidence: &mut Arc<Evidence>) {
+        // A fresh edge holds the only handle: its texts are shared in place, without a copy.
+        self.share_evidence(Arc::make_mut(evidence));
+        let key = ByParts(evidence.clone());
+        match self.evidence.get(&key) {
+            Some(found) => *evidence = found.0.clone(),
+            None => {
+                self.evidence.insert(key);
+            }
+        }
+    }
 }
+
+/// Evidence known by its parts. Once its texts and lists are shared, equal evidence is made
+/// of the same allocations, so it is found by a few addresses; records (unshared, and rare)
+/// are compared by their words.
+#[derive(Debug)]
+struct ByParts(Arc<Evidence>);
+
+impl ByParts {
+    fn addresses(&self) -> [usize; 5] {
+        let Evidence {
+            mechanism,
+            rule,
+            statements,
+            records: _,
+            undecided,
+            notes,
+            session_max_secs: _,
+        } = &*self.0;
+        [
+            mechanism.address(),
+            rule.as_ref().map_or(0, Text::address),
+            statements.address(),
+            undecided.address(),
+            notes.address(),
+        ]
+    }
+}
+
+impl std::hash::Hash for ByParts {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.addresses().hash(state);
+        self.0.session_max_secs.hash(state);
+        self.0.records.len().hash(state);
+    }
+}
+
+impl PartialEq for ByParts {
+    fn eq(&self, other: &ByParts) -> bool {
+        self.addresses() == other.addresses()
+            && self.0.session_max_secs == other.0.session_max_secs
+            && *self.0.records == *other.0.records
+    }
+}
+
+impl Eq for ByParts {}
 
 /// An item of a list the graph shares, known by the allocations it is made of: once texts
 /// are shared, equal items are the same allocations, so a list is found by hashing a few
@@ -389,7 +450,7 @@ impl Graph {
     /// Adds an edge. Its evidence texts become the graph's shared copies: an edge equal to
     /// another is told apart by its endpoints, not by allocations of the same words.
     pub fn add_edge(&mut self, from: NodeId, to: NodeId, mut edge: Edge) -> EdgeId {
-        self.texts.share_evidence(&mut edge.evidence);
+        self.texts.share_edge_evidence(&mut edge.evidence);
         self.insert_edge(from, to, edge)
     }
 
@@ -527,7 +588,7 @@ fn unreachable_edge(id: EdgeId) -> ! {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph::{EdgeKind, Evidence};
+    use crate::graph::{EdgeKind, Evidence, RecordRef};
 
     fn principal(key: &str, label: &str) -> Node {
         Node::new(NodeKind::Principal, "test", "user", key, label)
@@ -562,5 +623,44 @@ mod tests {
         g.add_edge(a, c, Edge::new(EdgeKind::MemberOf, Evidence::new("y")));
         let targets: Vec<_> = g.out_edges(a).map(|(_, t)| t).collect();
         assert_eq!(targets, vec![b, c]);
+    }
+
+    #[test]
+    fn equal_evidence_is_one_allocation() {
+        let mut g = Graph::new();
+        let a = g.add_node(principal("a", "a"));
+        let [b, c, d, e] = ["b", "c", "d", "e"].map(|k| g.add_node(principal(k, k)));
+        // Made apart, from words allocated apart, as two decisions of the lowering make them.
+        let evidence = || {
+            let mut evidence = Evidence::new(String::from("technique"));
+            evidence.rule = Some(String::from("rule").into());
+            evidence.notes.push(String::from("note").into());
+            evidence
+        };
+        let mut with_record = evidence();
+        with_record
+            .records
+            .push(RecordRef::new("f", "/0", "key listing"));
+        let mut with_limit = evidence();
+        with_limit.session_max_secs = Some(3600);
+        let ids = [
+            (b, evidence()),
+            (c, evidence()),
+            (d, with_record),
+            (e, with_limit),
+        ]
+        .map(|(to, ev)| g.add_edge(a, to, Edge::new(EdgeKind::EscalatesTo, ev)));
+        let evidence_of = |i: usize| &g.edge(ids[i]).evidence;
+        assert!(Arc::ptr_eq(evidence_of(0), evidence_of(1)));
+        assert!(
+            !Arc::ptr_eq(evidence_of(0), evidence_of(2)),
+            "a record tells it apart"
+        );
+        assert!(
+            !Arc::ptr_eq(evidence_of(0), evidence_of(3)),
+            "a session limit tells it apart"
+        );
+        assert_eq!(evidence_of(2).records.len(), 1);
+        assert_eq!(evidence_of(3).session_max_secs, Some(3600));
     }
 }

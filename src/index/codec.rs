@@ -234,7 +234,7 @@ impl<'a> Writer<'a> {
             undecided,
             notes,
             session_max_secs,
-        } = evidence;
+        } = &**evidence;
         self.str(mechanism)?;
         self.opt_str(rule.as_deref())?;
         self.len(statements.len());
@@ -407,6 +407,9 @@ struct Lists<'a> {
     records: Seen<'a, RecordRef>,
     undecided: Seen<'a, Undecided>,
     notes: Seen<'a, Text>,
+    /// Each edge's evidence by its bytes: equal bytes decode to one shared evidence, as the
+    /// build shares it.
+    evidence: HashMap<&'a [u8], Arc<Evidence>, foldhash::fast::RandomState>,
 }
 
 struct Reader<'a> {
@@ -673,6 +676,7 @@ impl<'a> Reader<'a> {
             1 => Reach::Conditional,
             other => return corrupt(format!("unknown reach {other}")),
         };
+        let start = self.pos;
         let mechanism = self.text()?;
         let rule = self.opt_text()?;
         let statements = self.list(&mut lists.statements, 1, |r| r.citation())?;
@@ -694,18 +698,25 @@ impl<'a> Reader<'a> {
             0 => None,
             v => Some(u32::try_from(v - 1).or_else(|_| corrupt("session limit overflows"))?),
         };
+        let evidence = Evidence {
+            mechanism,
+            rule,
+            statements,
+            records,
+            undecided,
+            notes,
+            session_max_secs,
+        };
+        let bytes = &self.buf[start..self.pos];
+        let evidence = lists
+            .evidence
+            .entry(bytes)
+            .or_insert_with(|| Arc::new(evidence))
+            .clone();
         Ok(Edge {
             kind,
             reach,
-            evidence: Evidence {
-                mechanism,
-                rule,
-                statements,
-                records,
-                undecided,
-                notes,
-                session_max_secs,
-            },
+            evidence,
         })
     }
 }
@@ -952,8 +963,13 @@ pub(super) mod tests {
         // Equal citations and equal texts are one allocation each, as after a build.
         let mut citations: HashMap<&Citation, *const Citation> = HashMap::new();
         let mut texts: HashMap<&str, usize> = HashMap::new();
+        let mut evidence: Vec<&Arc<Evidence>> = Vec::new();
         let mut shared = 0;
         for edge in &edges {
+            match evidence.iter().find(|e| **e == &edge.evidence) {
+                Some(first) => assert!(Arc::ptr_eq(first, &edge.evidence)),
+                None => evidence.push(&edge.evidence),
+            }
             for s in &edge.evidence.statements {
                 let at: *const Citation = &**s;
                 let first = *citations.entry(&**s).or_insert(at);
@@ -967,6 +983,10 @@ pub(super) mod tests {
             assert_eq!(*texts.entry(m).or_insert(m.address()), m.address());
         }
         assert!(shared > citations.len(), "no citation is cited twice");
+        assert!(
+            edges.len() > evidence.len(),
+            "no two edges have equal evidence"
+        );
     }
 
     #[test]

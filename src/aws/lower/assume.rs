@@ -701,5 +701,5 @@ pub fn federation_token(principal: &Principal) -> Option<Evidence> {
                 "federation token credentials last up to 36 h and survive deleting the key".into(),
             ],
         )
-        .map(|e| e.evidence)
+        .map(|e| std::sync::Arc::unwrap_or_clone(e.evidence))
 }

@@ -255,7 +255,7 @@ impl<'a> Escalation<'a> {
                         let admin = admin_edge(&member, scps)
                             .map(|a| {
                                 (
-                                    a.evidence,
+                                    std::sync::Arc::unwrap_or_clone(a.evidence),
                                     a.reach == crate::graph::Reach::Conditional,
                                     format!(" (group/{} allows everything)", group.name),
                                 )
