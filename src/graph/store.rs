@@ -166,8 +166,8 @@ impl Texts {
 }
 
 /// Evidence known by its parts. Once its texts and lists are shared, equal evidence is made
-/// of the same allocations, so it is found by a few addresses; records (unshared, and rare)
-/// are compared by their words.
+/// of the same allocations, so it is found by a few addresses; records (unshared, and on few
+/// edges) are hashed and compared by their words.
 #[derive(Debug)]
 struct ByParts(Arc<Evidence>);
 
@@ -196,7 +196,9 @@ impl std::hash::Hash for ByParts {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         self.addresses().hash(state);
         self.0.session_max_secs.hash(state);
-        self.0.records.len().hash(state);
+        // Records tell apart evidence whose every other part is the same (one key listing
+        // per key of a user): hashed by their words, or such edges would share one bucket.
+        self.0.records.hash(state);
     }
 }
 
@@ -661,6 +663,16 @@ mod tests {
             "a session limit tells it apart"
         );
         assert_eq!(evidence_of(2).records.len(), 1);
+        // Evidence told apart by its records alone hashes apart too: a user's keys each have
+        // one, and a build must not put them all in one bucket.
+        use std::hash::BuildHasher;
+        let state = foldhash::fast::RandomState::default();
+        let mut other = (**evidence_of(2)).clone();
+        other.records = vec![RecordRef::new("f", "/1", "key listing")].into();
+        assert_ne!(
+            state.hash_one(ByParts(evidence_of(2).clone())),
+            state.hash_one(ByParts(Arc::new(other)))
+        );
         assert_eq!(evidence_of(3).session_max_secs, Some(3600));
     }
 }
