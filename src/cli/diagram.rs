@@ -91,6 +91,8 @@ pub fn run(
         Some(selector) => Some(select_in(graph, &snapshot, selector)?),
         None => None,
     };
+    // Only the graph is queried: the snapshot is freed before the query's memory adds up.
+    drop(snapshot);
     let name = args.snapshot.display().to_string();
     let (scope, title) = match (start, args.over_privileged) {
         (Some(s), false) => (

@@ -42,6 +42,8 @@ pub fn run(
     };
     let (snapshot, analysis) = super::index::open(&args.snapshot, &rules)?;
     let Some(from) = args.from.as_deref() else {
+        // Only the graph is ranked: the snapshot is freed before the ranking's memory adds up.
+        drop(snapshot);
         let keys = args.all_keys;
         let summaries = crate::query::summarise_all(&analysis.graph, |n| {
             let node = analysis.graph.node(n);
@@ -60,6 +62,8 @@ pub fn run(
         return Ok(());
     };
     let start = select_in(&analysis.graph, &snapshot, from)?;
+    // Only the graph is queried: the snapshot is freed before the query's memory adds up.
+    drop(snapshot);
     let reach = radius(&analysis.graph, start);
     let summary = RadiusSummary::new(&analysis.graph, &reach, &analysis.missing);
     match args.format {

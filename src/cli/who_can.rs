@@ -48,6 +48,8 @@ pub fn run(args: WhoCanArgs, policies: Option<&Path>, out: &mut dyn Write) -> Re
     let analysis = super::index::analyse(&args.snapshot, &snapshot, &rules);
     let selector = args.reach.as_deref().unwrap_or_default();
     let target = select_in(&analysis.graph, &snapshot, selector)?;
+    // Only the graph is queried: the snapshot is freed before the query's memory adds up.
+    drop(snapshot);
     let reachers: Vec<_> = who_reaches(&analysis.graph, target)
         .into_iter()
         .filter(|r| {
