@@ -1,5 +1,5 @@
 use super::compact::Compact;
-use super::{Edge, Evidence, List, Node, NodeKind, StatementRef, Text, Undecided};
+use super::{Edge, Evidence, List, Node, NodeKind, RecordRef, StatementRef, Text, Undecided};
 use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableDiGraph};
 use petgraph::visit::EdgeRef;
 use std::collections::HashMap;
@@ -172,41 +172,40 @@ impl Texts {
 struct ByParts(Arc<Evidence>);
 
 impl ByParts {
-    fn addresses(&self) -> [usize; 5] {
+    /// What tells two shared evidences apart: the addresses of their shared parts, and the
+    /// session limit and records themselves.
+    fn key(&self) -> ([usize; 5], Option<u32>, &[RecordRef]) {
         let Evidence {
             mechanism,
             rule,
             statements,
-            records: _,
+            records,
             undecided,
             notes,
-            session_max_secs: _,
+            session_max_secs,
         } = &*self.0;
-        [
+        let addresses = [
             mechanism.address(),
             rule.as_ref().map_or(0, Text::address),
             statements.address(),
             undecided.address(),
             notes.address(),
-        ]
+        ];
+        // Records tell apart evidence whose every other part is the same (one key listing
+        // per key of a user): hashed by their words, or such edges would share one bucket.
+        (addresses, *session_max_secs, records)
     }
 }
 
 impl std::hash::Hash for ByParts {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.addresses().hash(state);
-        self.0.session_max_secs.hash(state);
-        // Records tell apart evidence whose every other part is the same (one key listing
-        // per key of a user): hashed by their words, or such edges would share one bucket.
-        self.0.records.hash(state);
+        self.key().hash(state);
     }
 }
 
 impl PartialEq for ByParts {
     fn eq(&self, other: &ByParts) -> bool {
-        self.addresses() == other.addresses()
-            && self.0.session_max_secs == other.0.session_max_secs
-            && *self.0.records == *other.0.records
+        self.key() == other.key()
     }
 }
 
@@ -590,7 +589,7 @@ fn unreachable_edge(id: EdgeId) -> ! {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph::{EdgeKind, Evidence, RecordRef};
+    use crate::graph::{EdgeKind, Evidence};
 
     fn principal(key: &str, label: &str) -> Node {
         Node::new(NodeKind::Principal, "test", "user", key, label)
