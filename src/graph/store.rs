@@ -448,8 +448,9 @@ impl Graph {
         }
     }
 
-    /// Adds an edge. Its evidence texts become the graph's shared copies: an edge equal to
-    /// another is told apart by its endpoints, not by allocations of the same words.
+    /// Adds an edge. Its evidence, and each of its texts and lists, becomes the graph's shared
+    /// copy: an edge equal to another is told apart by its endpoints, not by allocations of
+    /// the same words.
     pub fn add_edge(&mut self, from: NodeId, to: NodeId, mut edge: Edge) -> EdgeId {
         self.texts.share_edge_evidence(&mut edge.evidence);
         self.insert_edge(from, to, edge)
