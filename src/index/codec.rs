@@ -614,33 +614,23 @@ impl<'a> Reader<'a> {
     /// The bytes of the list starting here, of `per_item` integers per item, without
     /// reading past them.
     fn list_bytes(&self, per_item: usize) -> Result<&'a [u8], DecodeError> {
-        let buf: &'a [u8] = self.buf;
         let mut at = self.pos;
-        let skip = |at: &mut usize| -> Result<u64, DecodeError> {
-            let mut v: u64 = 0;
-            for shift in (0..64).step_by(7) {
-                let Some(&b) = buf.get(*at) else {
-                    return corrupt("payload ends early");
-                };
-                *at += 1;
-                v |= u64::from(b & 0x7f) << shift;
-                if b & 0x80 == 0 {
-                    return Ok(v);
-                }
-            }
-            corrupt("integer overflows")
-        };
-        let n = skip(&mut at)?;
-        let integers = usize::try_from(n)
-            .ok()
-            .and_then(|n| n.checked_mul(per_item))
-            .filter(|&k| k <= buf.len() - at);
-        let Some(integers) = integers else {
-            return corrupt("a count exceeds the payload");
-        };
-        for _ in 0..integers {
-            skip(&mut at)?;
+        skip_list(self.buf, &mut at, per_item)?;
+        Ok(&self.buf[self.pos..at])
+    }
+
+    /// The bytes of the edge evidence starting here (see the layout above), without reading
+    /// past them or decoding them.
+    fn evidence_bytes(&self) -> Result<&'a [u8], DecodeError> {
+        let buf = self.buf;
+        let mut at = self.pos;
+        skip_varint(buf, &mut at)?; // mechanism
+        skip_varint(buf, &mut at)?; // rule
+        for per_item in [1, 3, 2, 1] {
+            // statements, records, undecided, notes
+            skip_list(buf, &mut at, per_item)?;
         }
+        skip_varint(buf, &mut at)?; // session limit
         Ok(&buf[self.pos..at])
     }
 
@@ -676,7 +666,16 @@ impl<'a> Reader<'a> {
             1 => Reach::Conditional,
             other => return corrupt(format!("unknown reach {other}")),
         };
-        let start = self.pos;
+        // Most edges repeat an earlier edge's evidence: equal bytes are found before decoding.
+        let bytes = self.evidence_bytes()?;
+        if let Some(found) = lists.evidence.get(bytes) {
+            self.pos += bytes.len();
+            return Ok(Edge {
+                kind,
+                reach,
+                evidence: found.clone(),
+            });
+        }
         let mechanism = self.text()?;
         let rule = self.opt_text()?;
         let statements = self.list(&mut lists.statements, 1, |r| r.citation())?;
@@ -707,18 +706,46 @@ impl<'a> Reader<'a> {
             notes,
             session_max_secs,
         };
-        let bytes = &self.buf[start..self.pos];
-        let evidence = lists
-            .evidence
-            .entry(bytes)
-            .or_insert_with(|| Arc::new(evidence))
-            .clone();
+        let evidence = Arc::new(evidence);
+        lists.evidence.insert(bytes, evidence.clone());
         Ok(Edge {
             kind,
             reach,
             evidence,
         })
     }
+}
+
+/// Moves `at` past the integer there.
+fn skip_varint(buf: &[u8], at: &mut usize) -> Result<u64, DecodeError> {
+    let mut v: u64 = 0;
+    for shift in (0..64).step_by(7) {
+        let Some(&b) = buf.get(*at) else {
+            return corrupt("payload ends early");
+        };
+        *at += 1;
+        v |= u64::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            return Ok(v);
+        }
+    }
+    corrupt("integer overflows")
+}
+
+/// Moves `at` past the list there, of `per_item` integers per item.
+fn skip_list(buf: &[u8], at: &mut usize, per_item: usize) -> Result<(), DecodeError> {
+    let n = skip_varint(buf, at)?;
+    let integers = usize::try_from(n)
+        .ok()
+        .and_then(|n| n.checked_mul(per_item))
+        .filter(|&k| k <= buf.len() - *at);
+    let Some(integers) = integers else {
+        return corrupt("a count exceeds the payload");
+    };
+    for _ in 0..integers {
+        skip_varint(buf, at)?;
+    }
+    Ok(())
 }
 
 pub fn decode(payload: &[u8]) -> Result<Analysis, DecodeError> {
