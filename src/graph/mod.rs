@@ -12,5 +12,5 @@ pub use compact::{Compact, Step};
 pub use edge::{
     Citation, Edge, EdgeKind, Evidence, List, Reach, RecordRef, StatementRef, Text, Undecided,
 };
-pub use node::{Node, NodeKind};
+pub use node::{Attrs, Node, NodeKind};
 pub use store::{EdgeId, Graph, Journal, NodeId};

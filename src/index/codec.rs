@@ -208,7 +208,7 @@ impl<'a> Writer<'a> {
         self.str(label)?;
         self.opt_str(account.as_deref())?;
         self.len(attrs.len());
-        for (name, value) in attrs {
+        for (name, value) in attrs.iter() {
             self.str(name)?;
             self.str(value)?;
         }
@@ -594,7 +594,7 @@ impl<'a> Reader<'a> {
         let class = self.static_str()?;
         let label = self.string()?;
         let account = self.opt_string()?;
-        let mut attrs = BTreeMap::new();
+        let mut attrs = crate::graph::Attrs::default();
         for _ in 0..self.count(2)? {
             let name = self.static_str()?;
             let value = self.string()?;

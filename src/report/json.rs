@@ -166,7 +166,7 @@ fn reached_node<'a>(
             .node(node)
             .attrs
             .iter()
-            .map(|(k, v)| (*k, v.as_str()))
+            .map(|(k, v)| (k, v.as_str()))
             .collect(),
         path: path.iter().map(|&e| step(graph, e)).collect(),
     }
