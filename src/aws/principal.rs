@@ -74,6 +74,30 @@ pub enum Entity<'a> {
     Role(&'a Role),
 }
 
+/// A principal of the snapshot before its [`Principal`] is made. A graph's build keeps one per
+/// principal and makes each `Principal`, with its request context, only while its edges are
+/// decided: the contexts of a whole organisation would otherwise stay resident the whole build.
+#[derive(Debug, Clone, Copy)]
+pub struct Seed<'a> {
+    pub account: &'a Account,
+    pub entity: Entity<'a>,
+}
+
+impl<'a> Seed<'a> {
+    pub fn principal(
+        self,
+        book: &'a PolicyBook<'a>,
+        organization: Option<&crate::aws::organization::Organization>,
+    ) -> Principal<'a> {
+        let mut principal = match self.entity {
+            Entity::User(user) => Principal::user(self.account, user, book),
+            Entity::Role(role) => Principal::role(self.account, role, book),
+        };
+        principal.with_organization(organization);
+        principal
+    }
+}
+
 /// A principal with everything evaluation needs.
 #[derive(Clone)]
 pub struct Principal<'a> {

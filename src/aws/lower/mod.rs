@@ -14,7 +14,7 @@ use crate::aws::indexes::Indexes;
 use crate::aws::inventory::KeyStatus;
 use crate::aws::model::Account;
 use crate::aws::organization::{ControlKind, Organization};
-use crate::aws::principal::{Entity, PolicyBook, Principal};
+use crate::aws::principal::{Entity, PolicyBook, Principal, Seed};
 use crate::graph::{Edge, EdgeKind, Evidence, Graph, Node, NodeId, NodeKind, RecordRef, Undecided};
 use crate::progress::Progress;
 use crate::snapshot::MissingSource;
@@ -48,7 +48,7 @@ pub fn lower(
     }
     missing.sort_by(|a, b| a.source.cmp(&b.source));
 
-    let mut principals: Vec<(Principal, NodeId)> = Vec::new();
+    let mut principals: Vec<(Seed, NodeId)> = Vec::new();
     let mut controls: HashMap<&str, NodeId> = HashMap::new();
     for account in accounts {
         let control = graph.add_node(
@@ -86,9 +86,8 @@ pub fn lower(
             graph.add_alias(id, &user.name);
             graph.add_alias(id, &user.id);
             user_nodes.insert(user.name.as_str(), id);
-            let mut principal = Principal::user(account, user, &book);
-            principal.with_organization(organization);
-            principals.push((principal, id));
+            let entity = Entity::User(user);
+            principals.push((Seed { account, entity }, id));
         }
         let mut group_nodes = HashMap::new();
         for group in &account.groups {
@@ -121,13 +120,12 @@ pub fn lower(
             let id = graph.add_node(node);
             graph.add_alias(id, &role.name);
             graph.add_alias(id, &role.id);
-            let mut principal = Principal::role(account, role, &book);
-            principal.with_organization(organization);
-            principals.push((principal, id));
+            let entity = Entity::Role(role);
+            principals.push((Seed { account, entity }, id));
         }
         credentials(account, graph, &user_nodes, &mut missing);
         memberships(account, graph, &user_nodes, &group_nodes);
-        user_sessions(account, graph, &principals, &user_nodes);
+        user_sessions(account, graph, &book, organization, &user_nodes);
     }
 
     let roles = assume::RoleSessions::create(accounts, graph);
@@ -176,7 +174,7 @@ fn policy_edges(
     rules: &[crate::rules::Rule],
     authz: &Authorizer,
     book: &PolicyBook,
-    principals: &[(Principal, NodeId)],
+    principals: &[(Seed, NodeId)],
     roles: &assume::RoleSessions,
     controls: &HashMap<&str, NodeId>,
     scope: Option<&Scope>,
@@ -240,7 +238,7 @@ fn policy_edges(
             let graph: &Graph = graph;
             chunk
                 .par_iter()
-                .map(|(principal, node)| decide(principal, *node, graph))
+                .map(|(seed, node)| decide(&seed.principal(book, organization), *node, graph))
                 .collect()
         };
         for batch in decided.into_iter().flatten() {
@@ -339,18 +337,16 @@ pub fn relower(
             .map(|a| &**a)
             .filter(|a| touched_accounts.contains(a.id.as_str())),
     );
-    let principals: Vec<(Principal, NodeId)> = touched
+    let principals: Vec<(Seed, NodeId)> = touched
         .into_iter()
-        .map(|(account, entity, node)| {
-            let mut p = match entity {
-                Entity::User(user) => Principal::user(account, user, &book),
-                Entity::Role(role) => Principal::role(account, role, &book),
-            };
-            p.with_organization(organization);
-            (p, node)
-        })
+        .map(|(account, entity, node)| (Seed { account, entity }, node))
         .collect();
-    roles.resolve(principals.iter().map(|(p, _)| p), graph);
+    let made: Vec<Principal> = principals
+        .iter()
+        .map(|(seed, _)| seed.principal(&book, organization))
+        .collect();
+    roles.resolve(made.iter(), graph);
+    drop(made);
     let mut missing = Vec::new();
     policy_edges(
         accounts,
@@ -458,7 +454,8 @@ fn memberships(
 fn user_sessions(
     account: &Account,
     graph: &mut Graph,
-    principals: &[(Principal, NodeId)],
+    book: &PolicyBook,
+    organization: Option<&Organization>,
     users: &HashMap<&str, NodeId>,
 ) {
     for user in &account.users {
@@ -489,13 +486,9 @@ fn user_sessions(
             ),
         );
 
-        let Some((principal, _)) = principals
-            .iter()
-            .find(|(p, n)| *n == user_node && p.is_user())
-        else {
-            continue;
-        };
-        if let Some(evidence) = assume::federation_token(principal) {
+        let entity = Entity::User(user);
+        let principal = Seed { account, entity }.principal(book, organization);
+        if let Some(evidence) = assume::federation_token(&principal) {
             let federation = graph.add_node(
                 Node::new(
                     NodeKind::Session,
