@@ -1,5 +1,7 @@
 use super::compact::Compact;
-use super::{Edge, Evidence, List, Node, NodeKind, RecordRef, StatementRef, Text, Undecided};
+use super::{
+    Edge, EdgeKind, Evidence, List, Node, NodeKind, Reach, RecordRef, StatementRef, Text, Undecided,
+};
 use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableDiGraph};
 use petgraph::visit::EdgeRef;
 use std::collections::HashMap;
@@ -42,11 +44,41 @@ impl EdgeId {
     }
 }
 
+/// An edge as the graph keeps it: its evidence by number in the graph's table of distinct
+/// evidence. 8 bytes, 24 in petgraph's edge list (32 with a pointer to the evidence); a graph
+/// of an organisation holds tens of millions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slot {
+    pub kind: EdgeKind,
+    pub reach: Reach,
+    evidence: u32,
+}
+
+/// An edge read from a graph: its kind, its reach and its evidence, shared with every edge
+/// whose evidence is equal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EdgeView<'g> {
+    pub kind: EdgeKind,
+    pub reach: Reach,
+    pub evidence: &'g Arc<Evidence>,
+}
+
+impl EdgeView<'_> {
+    /// The edge on its own, to add to a graph again.
+    pub fn to_edge(&self) -> Edge {
+        Edge {
+            kind: self.kind,
+            reach: self.reach,
+            evidence: self.evidence.clone(),
+        }
+    }
+}
+
 /// The typed reachability graph: a petgraph `StableGraph` plus an index from provider-native
 /// ids and short names to nodes.
 #[derive(Debug, Default)]
 pub struct Graph {
-    inner: StableDiGraph<Node, Edge, u32>,
+    inner: StableDiGraph<Node, Slot, u32>,
     /// Nodes and edges added since [`Graph::start_journal`], so that an overlay (what-if) can be
     /// taken back without copying the graph.
     journal: Option<Journal>,
@@ -81,8 +113,11 @@ struct Texts {
     statements: Lists<StatementRef>,
     undecided: Lists<Undecided>,
     notes: Lists<Text>,
-    /// Every distinct evidence, once: edges with equal evidence hold one allocation.
-    evidence: std::collections::HashSet<ByParts, foldhash::fast::RandomState>,
+    /// Every distinct evidence, once, with its number in `table`: edges with equal evidence
+    /// hold one number.
+    evidence: HashMap<ByParts, u32, foldhash::fast::RandomState>,
+    /// The evidence of the edges by number.
+    table: Vec<Arc<Evidence>>,
 }
 
 impl Texts {
@@ -151,17 +186,28 @@ impl Texts {
         self.notes.share(notes);
     }
 
-    /// Makes `evidence` the graph's copy of equal evidence, its texts and lists shared first.
-    fn share_edge_evidence(&mut self, evidence: &mut Arc<Evidence>) {
+    /// The number of the graph's copy of `evidence`, its texts and lists shared first.
+    fn share_edge_evidence(&mut self, mut evidence: Arc<Evidence>) -> u32 {
         // A fresh edge holds the only handle: its texts are shared in place, without a copy.
-        self.share_evidence(Arc::make_mut(evidence));
-        let key = ByParts(evidence.clone());
-        match self.evidence.get(&key) {
-            Some(found) => *evidence = found.0.clone(),
-            None => {
-                self.evidence.insert(key);
-            }
+        self.share_evidence(Arc::make_mut(&mut evidence));
+        self.number(evidence)
+    }
+
+    /// The number of `evidence` in the table, which keeps it when it is new.
+    fn number(&mut self, evidence: Arc<Evidence>) -> u32 {
+        let key = ByParts(evidence);
+        if let Some(&number) = self.evidence.get(&key) {
+            return number;
         }
+        // No more distinct evidences than edges, and petgraph numbers edges in a u32.
+        let number = self.table.len() as u32;
+        self.table.push(key.0.clone());
+        self.evidence.insert(key, number);
+        number
+    }
+
+    fn get(&self, number: u32) -> &Arc<Evidence> {
+        &self.table[number as usize]
     }
 }
 
@@ -408,8 +454,13 @@ impl Graph {
         let (a, b) = self.inner.edge_endpoints(id.0)?;
         let overlay = self.overlay_edges.remove(&id);
         self.changed(overlay);
-        let edge = self.inner.remove_edge(id.0)?;
+        let slot = self.inner.remove_edge(id.0)?;
         self.settle();
+        let edge = Edge {
+            kind: slot.kind,
+            reach: slot.reach,
+            evidence: self.texts.get(slot.evidence).clone(),
+        };
         Some((NodeId(a), NodeId(b), edge))
     }
 
@@ -451,18 +502,45 @@ impl Graph {
     /// Adds an edge. Its evidence, and each of its texts and lists, becomes the graph's shared
     /// copy: an edge equal to another is told apart by its endpoints, not by allocations of
     /// the same words.
-    pub fn add_edge(&mut self, from: NodeId, to: NodeId, mut edge: Edge) -> EdgeId {
-        self.texts.share_edge_evidence(&mut edge.evidence);
-        self.insert_edge(from, to, edge)
+    pub fn add_edge(&mut self, from: NodeId, to: NodeId, edge: Edge) -> EdgeId {
+        let Edge {
+            kind,
+            reach,
+            evidence,
+        } = edge;
+        let evidence = self.texts.share_edge_evidence(evidence);
+        self.insert_edge(
+            from,
+            to,
+            Slot {
+                kind,
+                reach,
+                evidence,
+            },
+        )
     }
 
     /// [`Graph::add_edge`] for a caller whose edges share their texts already (an index
     /// decodes each distinct text once): the texts are not looked up. Later edges equal to these texts get copies of their own.
     pub(crate) fn add_shared_edge(&mut self, from: NodeId, to: NodeId, edge: Edge) -> EdgeId {
-        self.insert_edge(from, to, edge)
+        let Edge {
+            kind,
+            reach,
+            evidence,
+        } = edge;
+        let evidence = self.texts.number(evidence);
+        self.insert_edge(
+            from,
+            to,
+            Slot {
+                kind,
+                reach,
+                evidence,
+            },
+        )
     }
 
-    fn insert_edge(&mut self, from: NodeId, to: NodeId, edge: Edge) -> EdgeId {
+    fn insert_edge(&mut self, from: NodeId, to: NodeId, edge: Slot) -> EdgeId {
         let overlay = self.journal.is_some();
         self.changed(overlay);
         let id = EdgeId(self.inner.add_edge(from.0, to.0, edge));
@@ -490,8 +568,13 @@ impl Graph {
         &mut self.inner[id.0]
     }
 
-    pub fn edge(&self, id: EdgeId) -> &Edge {
-        &self.inner[id.0]
+    pub fn edge(&self, id: EdgeId) -> EdgeView<'_> {
+        let slot = self.inner[id.0];
+        EdgeView {
+            kind: slot.kind,
+            reach: slot.reach,
+            evidence: self.texts.get(slot.evidence),
+        }
     }
 
     /// Source and target of an edge.
@@ -576,7 +659,7 @@ impl Graph {
     }
 
     /// The underlying petgraph, for algorithms and adaptors (filtered views, reversal).
-    pub fn petgraph(&self) -> &StableDiGraph<Node, Edge, u32> {
+    pub fn petgraph(&self) -> &StableDiGraph<Node, Slot, u32> {
         &self.inner
     }
 }
@@ -628,6 +711,13 @@ mod tests {
     }
 
     #[test]
+    fn a_kept_edge_is_eight_bytes() {
+        // Tens of millions of edges in an organisation's graph: each byte is tens of megabytes.
+        assert_eq!(std::mem::size_of::<Slot>(), 8);
+        assert_eq!(std::mem::size_of::<Option<Slot>>(), 8);
+    }
+
+    #[test]
     fn equal_evidence_is_one_allocation() {
         let mut g = Graph::new();
         let a = g.add_node(principal("a", "a"));
@@ -652,7 +742,7 @@ mod tests {
             (e, with_limit),
         ]
         .map(|(to, ev)| g.add_edge(a, to, Edge::new(EdgeKind::EscalatesTo, ev)));
-        let evidence_of = |i: usize| &g.edge(ids[i]).evidence;
+        let evidence_of = |i: usize| g.edge(ids[i]).evidence;
         assert!(Arc::ptr_eq(evidence_of(0), evidence_of(1)));
         assert!(
             !Arc::ptr_eq(evidence_of(0), evidence_of(2)),

@@ -28,8 +28,8 @@
 
 use crate::analysis::Analysis;
 use crate::graph::{
-    Citation, Edge, EdgeKind, Evidence, Graph, List, Node, NodeId, NodeKind, Reach, RecordRef,
-    StatementRef, Text, Undecided,
+    Citation, Edge, EdgeId, EdgeKind, EdgeView, Evidence, Graph, List, Node, NodeId, NodeKind,
+    Reach, RecordRef, StatementRef, Text, Undecided,
 };
 use crate::snapshot::MissingSource;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -100,7 +100,7 @@ pub fn encode(analysis: &Analysis) -> Result<Vec<u8>, EncodeError> {
         let (from, to) = pg.edge_endpoints(e).ok_or(EncodeError::NotDense)?;
         w.len(from.index());
         w.len(to.index());
-        w.edge(&pg[e])?;
+        w.edge(graph.edge(EdgeId::from_index(e.index())))?;
     }
 
     w.len(analysis.missing.len());
@@ -215,13 +215,13 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
-    fn edge(&mut self, edge: &'a Edge) -> Result<(), EncodeError> {
-        let Edge {
+    fn edge(&mut self, edge: EdgeView<'a>) -> Result<(), EncodeError> {
+        let EdgeView {
             kind,
             reach,
             evidence,
         } = edge;
-        self.byte(edge_kind_code(*kind));
+        self.byte(edge_kind_code(kind));
         self.byte(match reach {
             Reach::Definite => 0,
             Reach::Conditional => 1,
@@ -993,9 +993,9 @@ pub(super) mod tests {
         let mut evidence: Vec<&Arc<Evidence>> = Vec::new();
         let mut shared = 0;
         for edge in &edges {
-            match evidence.iter().find(|e| **e == &edge.evidence) {
-                Some(first) => assert!(Arc::ptr_eq(first, &edge.evidence)),
-                None => evidence.push(&edge.evidence),
+            match evidence.iter().find(|e| **e == edge.evidence) {
+                Some(first) => assert!(Arc::ptr_eq(first, edge.evidence)),
+                None => evidence.push(edge.evidence),
             }
             for s in &edge.evidence.statements {
                 let at: *const Citation = &**s;

@@ -6,7 +6,7 @@ use crate::aws::inventory::{Gaad, KeyStatus};
 use crate::aws::load::{SourceFile, account_from_gaad};
 use crate::aws::model::{AccessKey, Account, Role, User};
 use crate::aws::policy::{Policy, PolicySource};
-use crate::graph::{Edge, EdgeKind, Graph, NodeKind, Reach};
+use crate::graph::{EdgeKind, EdgeView, Graph, NodeKind, Reach};
 use crate::query::radius;
 use crate::snapshot::MissingSource;
 use serde_json::{Value, json};
@@ -218,7 +218,7 @@ fn build(accounts: &[Account]) -> (Graph, Vec<MissingSource>) {
 // Inspecting the graph
 
 /// Every edge of `kind` from the node keyed `from` to the node keyed `to`.
-fn edges_between<'g>(g: &'g Graph, from: &str, to: &str, kind: EdgeKind) -> Vec<&'g Edge> {
+fn edges_between<'g>(g: &'g Graph, from: &str, to: &str, kind: EdgeKind) -> Vec<EdgeView<'g>> {
     let from = g
         .find_key(from)
         .unwrap_or_else(|| panic!("no node keyed `{from}`"));
@@ -233,7 +233,7 @@ fn edges_between<'g>(g: &'g Graph, from: &str, to: &str, kind: EdgeKind) -> Vec<
 }
 
 /// The single edge of `kind` between two nodes, if any.
-fn edge<'g>(g: &'g Graph, from: &str, to: &str, kind: EdgeKind) -> Option<&'g Edge> {
+fn edge<'g>(g: &'g Graph, from: &str, to: &str, kind: EdgeKind) -> Option<EdgeView<'g>> {
     let found = edges_between(g, from, to, kind);
     assert!(
         found.len() <= 1,
@@ -243,11 +243,11 @@ fn edge<'g>(g: &'g Graph, from: &str, to: &str, kind: EdgeKind) -> Option<&'g Ed
 }
 
 /// The `assumes` edge from the principal keyed `from` into the session of `role` in `account`.
-fn assumes<'g>(g: &'g Graph, from: &str, account: &str, role: &str) -> Option<&'g Edge> {
+fn assumes<'g>(g: &'g Graph, from: &str, account: &str, role: &str) -> Option<EdgeView<'g>> {
     edge(g, from, &session(account, role), EdgeKind::Assumes)
 }
 
-fn undecided_keys(e: &Edge) -> Vec<&str> {
+fn undecided_keys<'g>(e: EdgeView<'g>) -> Vec<&'g str> {
     e.evidence
         .undecided
         .iter()
@@ -884,7 +884,7 @@ fn admin_account() -> Account {
     a
 }
 
-fn administers<'g>(g: &'g Graph, from: &str) -> Option<&'g Edge> {
+fn administers<'g>(g: &'g Graph, from: &str) -> Option<EdgeView<'g>> {
     edge(g, from, &control(A), EdgeKind::Administers)
 }
 
@@ -1459,7 +1459,8 @@ fn the_graph_is_the_same_whatever_the_number_of_threads() {
             .edge_indices()
             .map(|e| {
                 let (from, to) = graph.petgraph().edge_endpoints(e).expect("edge");
-                (from.index(), to.index(), graph.petgraph()[e].clone())
+                let edge = graph.edge(crate::graph::EdgeId::from_index(e.index()));
+                (from.index(), to.index(), edge.to_edge())
             })
             .collect();
         (nodes, edges)
