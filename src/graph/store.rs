@@ -7,6 +7,8 @@ use petgraph::visit::EdgeRef;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+mod names;
+
 /// What an overlay added to the graph.
 #[derive(Debug, Default)]
 pub struct Journal {
@@ -84,9 +86,10 @@ pub struct Graph {
     journal: Option<Journal>,
     /// Edges hidden from queries by an overlay, without removing them (ids stay stable).
     masked: std::collections::HashSet<EdgeId>,
-    by_key: HashMap<String, NodeId, foldhash::fast::RandomState>,
-    /// Lower-cased short names (user or role name, label) to every node that bears them.
-    by_name: HashMap<String, Vec<NodeId>, foldhash::fast::RandomState>,
+    by_key: names::Keys,
+    /// Short names (label, user or role name), compared without case, to the nodes that
+    /// bear them.
+    by_name: names::Names,
     /// The adjacency as compressed rows for queries, built on first use and dropped by every
     /// change to the nodes, edges or mask.
     compact: std::sync::OnceLock<Compact>,
@@ -349,16 +352,14 @@ impl Graph {
 
     /// Adds a node, or returns the existing one with the same key (keys are unique).
     pub fn add_node(&mut self, node: Node) -> NodeId {
-        if let Some(&id) = self.by_key.get(&node.key) {
+        if let Some(id) = self.by_key.find(&node.key, &self.inner) {
             return id;
         }
         let overlay = self.journal.is_some();
         self.changed(overlay);
-        let key = node.key.clone();
-        let label = node.label.to_lowercase();
         let id = NodeId(self.inner.add_node(node));
-        self.by_key.insert(key, id);
-        self.by_name.entry(label).or_default().push(id);
+        self.by_key.insert(id, &self.inner);
+        self.by_name.add_label(id, &self.inner);
         if let Some(journal) = &mut self.journal {
             journal.nodes.push(id);
             self.overlay_nodes.insert(id);
@@ -482,21 +483,16 @@ impl Graph {
             overlay &= self.overlay_edges.remove(&e);
         }
         self.changed(overlay);
+        self.by_key.remove(id, &self.inner[id.0].key);
+        self.by_name.remove(id, &self.inner);
         let node = self.inner.remove_node(id.0)?;
-        self.by_key.remove(&node.key);
-        for ids in self.by_name.values_mut() {
-            ids.retain(|x| *x != id);
-        }
         self.settle();
         Some(node)
     }
 
     /// Registers another short name a selector may use for a node (`ci-deployer` for a user).
     pub fn add_alias(&mut self, id: NodeId, name: &str) {
-        let ids = self.by_name.entry(name.to_lowercase()).or_default();
-        if !ids.contains(&id) {
-            ids.push(id);
-        }
+        self.by_name.add_alias(id, name, &self.inner);
     }
 
     /// Adds an edge. Its evidence, and each of its texts and lists, becomes the graph's shared
@@ -586,28 +582,25 @@ impl Graph {
     }
 
     pub fn find_key(&self, key: &str) -> Option<NodeId> {
-        self.by_key.get(key).copied()
+        self.by_key.find(key, &self.inner)
     }
 
     /// Nodes bearing a short name, compared without case.
-    pub fn find_name(&self, name: &str) -> &[NodeId] {
-        self.by_name
-            .get(&name.to_lowercase())
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
+    pub fn find_name(&self, name: &str) -> Vec<NodeId> {
+        self.by_name.find(name, &self.inner)
     }
 
     /// How many short names bear at least one node.
     pub fn name_count(&self) -> usize {
-        self.by_name.values().filter(|ids| !ids.is_empty()).count()
+        self.by_name.all(&self.inner).len()
     }
 
-    /// Every key and name a selector could have meant, for "did you mean".
-    pub fn selector_candidates(&self) -> impl Iterator<Item = &str> {
+    /// Every key and (lower-cased) name a selector could have meant, for "did you mean".
+    pub fn selector_candidates(&self) -> impl Iterator<Item = std::borrow::Cow<'_, str>> {
         self.by_key
-            .keys()
-            .map(String::as_str)
-            .chain(self.by_name.keys().map(String::as_str))
+            .all(&self.inner)
+            .map(std::borrow::Cow::Borrowed)
+            .chain(self.by_name.all(&self.inner))
     }
 
     pub fn node_ids(&self) -> impl Iterator<Item = NodeId> + '_ {
@@ -696,6 +689,42 @@ mod tests {
         assert_eq!(g.find_name("ALICE"), &[a]);
         assert_eq!(g.find_name("Alice.Admin"), &[a]);
         assert!(g.find_name("bob").is_empty());
+    }
+
+    #[test]
+    fn names_answer_in_the_order_given_and_go_with_their_node() {
+        let mut g = Graph::new();
+        let a = g.add_node(principal("k1", "deploy"));
+        let b = g.add_node(principal("k2", "user/b"));
+        g.add_alias(b, "Deploy");
+        g.add_alias(b, "DEPLOY");
+        let c = g.add_node(principal("k3", "Deploy"));
+        g.add_alias(a, "deploy");
+        // Labels and aliases of one name, in the order given; an alias given twice once.
+        assert_eq!(g.find_name("deploy"), &[a, b, c]);
+        // A label that lower-cases beyond ASCII.
+        let d = g.add_node(principal("k4", "user/ÄRGER"));
+        assert_eq!(g.find_name("User/Ärger"), &[d]);
+        assert_eq!(g.name_count(), 3);
+        let mut names: Vec<String> = g
+            .selector_candidates()
+            .map(|c| c.into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            ["deploy", "k1", "k2", "k3", "k4", "user/b", "user/ärger"]
+        );
+
+        g.remove_node(b);
+        assert_eq!(g.find_name("deploy"), &[a, c]);
+        assert!(g.find_name("user/b").is_empty());
+        assert_eq!(g.find_key("k2"), None);
+        // A node added after the removal may take its number; the old names stay gone.
+        let e = g.add_node(principal("k5", "other"));
+        assert!(g.find_name("deploy").iter().all(|&x| x != e));
+        assert_eq!(g.find_key("k5"), Some(e));
+        assert_eq!(g.find_key("k1"), Some(a));
     }
 
     #[test]

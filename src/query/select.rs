@@ -100,17 +100,17 @@ pub fn select(graph: &Graph, selector: &str) -> Result<NodeId, SelectError> {
 /// Up to three ids or names close to `selector`, best first.
 fn suggestions(graph: &Graph, selector: &str) -> Vec<String> {
     let wanted = selector.to_lowercase();
-    let mut scored: Vec<(f64, &str)> = graph
+    let mut scored: Vec<(f64, std::borrow::Cow<str>)> = graph
         .selector_candidates()
         .filter(|c| !c.starts_with("aws:permission:"))
         .map(|c| (strsim::jaro_winkler(&wanted, &c.to_lowercase()), c))
         .filter(|(score, _)| *score >= 0.8)
         .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     let mut out: Vec<String> = Vec::new();
     for (_, c) in scored {
-        if !out.iter().any(|o| o.eq_ignore_ascii_case(c)) {
-            out.push(c.to_string());
+        if !out.iter().any(|o| o.eq_ignore_ascii_case(&c)) {
+            out.push(c.into_owned());
         }
         if out.len() == 3 {
             break;
