@@ -550,7 +550,7 @@ fn trust(
         .iter()
         .filter(|s| s.effect == Effect::Allow)
     {
-        let everyone = match &statement.principal {
+        let everyone = match statement.principal.as_deref() {
             Some(Principals::AllBut(_)) => true,
             Some(Principals::Only(set)) => set.everyone || set.aws.iter().any(|a| a == "*"),
             None => false,
@@ -558,7 +558,7 @@ fn trust(
         if everyone {
             open_trust(role, policy, statement, node, graph, reaches, findings);
         }
-        let Some(Principals::Only(set)) = &statement.principal else {
+        let Some(Principals::Only(set)) = statement.principal.as_deref() else {
             continue;
         };
         for provider in &set.federated {
@@ -666,7 +666,7 @@ fn oidc(
         graph,
         check("trust.oidc-without-subject"),
         node,
-        &statement.pointer,
+        statement.pointer(),
         base,
         format!(
             "role/{} trusts {host} {what}: {who} can assume it",
@@ -690,7 +690,7 @@ fn oidc(
     };
     f.fix = format!(
         "Add a condition on the token's subject to statement {} of the trust policy of role/{}, naming the exact workload: {example}{}.",
-        statement.pointer,
+        statement.pointer(),
         role.name,
         if aud {
             String::new()
@@ -734,7 +734,7 @@ fn open_trust(
         graph,
         check("trust.everyone"),
         node,
-        &statement.pointer,
+        statement.pointer(),
         severity,
         format!("role/{} trusts every AWS principal {limited}", role.name),
     );
@@ -748,7 +748,8 @@ fn open_trust(
     f = role_admin_fact(f, reaches, node);
     f.fix = format!(
         "Replace `*` in statement {} of the trust policy of role/{} with the ARNs of the principals that need it, or add a condition that pins the caller (`aws:PrincipalOrgID` for your organisation, `sts:ExternalId` for a third party).",
-        statement.pointer, role.name
+        statement.pointer(),
+        role.name
     );
     f.commands.push(update_trust_command(role));
     findings.push(f);
@@ -785,7 +786,7 @@ fn foreign_account(
         graph,
         check("trust.foreign-account"),
         node,
-        &format!("{}\u{1f}{foreign}", statement.pointer),
+        &format!("{}\u{1f}{foreign}", statement.pointer()),
         severity,
         format!(
             "role/{} trusts the whole account {foreign}, outside the snapshot and its organisation, without sts:ExternalId{}",
@@ -804,7 +805,8 @@ fn foreign_account(
     f = role_admin_fact(f, reaches, node);
     f.fix = format!(
         "If account {foreign} is a third party, agree an external id with it and add \"StringEquals\": {{\"sts:ExternalId\": \"ID\"}} to statement {} of the trust policy of role/{}; otherwise name the one role of {foreign} that needs access (arn:aws:iam::{foreign}:role/NAME) instead of the whole account.",
-        statement.pointer, role.name
+        statement.pointer(),
+        role.name
     );
     f.commands.push(update_trust_command(role));
     findings.push(f);

@@ -198,7 +198,7 @@ pub fn apply(snapshot: &Snapshot, changes: &[Change]) -> Result<Applied, WhatIfE
                 let mut removed = false;
                 for statement in &mut trust.statements {
                     if let Some(super::policy::document::Principals::Only(set)) =
-                        &mut statement.principal
+                        statement.principal.as_deref_mut()
                     {
                         for list in [&mut set.aws, &mut set.service, &mut set.federated] {
                             let before = list.len();
@@ -208,7 +208,7 @@ pub fn apply(snapshot: &Snapshot, changes: &[Change]) -> Result<Applied, WhatIfE
                     }
                 }
                 // A statement left naming no one grants nothing.
-                trust.retain_statements(|s| match &s.principal {
+                trust.retain_statements(|s| match s.principal.as_deref() {
                     Some(super::policy::document::Principals::Only(set)) => {
                         s.effect == Effect::Deny
                             || set.everyone

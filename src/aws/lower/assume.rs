@@ -76,7 +76,7 @@ impl TrustIndex {
             if statement.effect != Effect::Allow {
                 continue;
             }
-            match &statement.principal {
+            match statement.principal.as_deref() {
                 Some(Principals::Only(set))
                     if !set.everyone && !set.aws.iter().any(|n| n == "*") =>
                 {
@@ -618,7 +618,7 @@ pub fn external_trusts(roles: &RoleSessions, graph: &mut Graph) {
     for (account, role, session) in roles.with_sessions() {
         let Some(trust) = &role.trust else { continue };
         for statement in &trust.statements {
-            let Some(Principals::Only(set)) = &statement.principal else {
+            let Some(Principals::Only(set)) = statement.principal.as_deref() else {
                 continue;
             };
             if statement.effect != Effect::Allow {

@@ -654,7 +654,7 @@ fn edge(
 /// Whether a role's trust policy allows the service to assume it.
 fn trusts_service(role: &Role, service: &str) -> bool {
     role.trust.iter().flat_map(|t| &t.statements).any(|s| {
-        s.effect == Effect::Allow && matches!(&s.principal, Some(Principals::Only(set)) if set.service.iter().any(|x| x == service))
+        s.effect == Effect::Allow && matches!(s.principal.as_deref(), Some(Principals::Only(set)) if set.service.iter().any(|x| x == service))
     })
 }
 

@@ -312,12 +312,13 @@ impl Eq for UndecidedClause {}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Statement {
-    /// JSON pointer of the statement inside its document (`/Statement/2`).
-    pub pointer: String,
+    /// Where the statement's own pointer starts in its citation's pointer: see
+    /// [`Statement::pointer`].
+    within: u32,
     /// Lower-cased services of an `Action` list whose every pattern names its service
     /// without a wildcard (`s3:Get*`): a request for another service skips the statement
     /// without matching. `None` when some pattern could match any service.
-    pub action_services: Option<Vec<String>>,
+    pub action_services: Option<Box<[String]>>,
     /// Whether a `Resource`/`NotResource` pattern holds a policy variable.
     pub resource_variables: bool,
     pub sid: Option<String>,
@@ -325,10 +326,23 @@ pub struct Statement {
     /// How evidence names the statement, made once: decisions cite statements millions of
     /// times while building a graph, and every citation shares these strings.
     pub reference: crate::graph::StatementRef,
-    pub principal: Option<Principals>,
+    /// Boxed: most statements (those of identity policies) have none.
+    pub principal: Option<Box<Principals>>,
     pub actions: Actions,
     pub resources: Option<Resources>,
-    pub conditions: Vec<Clause>,
+    /// Exactly sized: a clause is 200 bytes, and a vector grown by pushing holds room for four.
+    pub conditions: Box<[Clause]>,
+}
+
+impl Statement {
+    /// JSON pointer of the statement inside its document (`/Statement/2`): the end of its
+    /// citation's pointer, which goes from the snapshot file's root.
+    pub fn pointer(&self) -> &str {
+        self.reference
+            .pointer
+            .get(self.within as usize..)
+            .unwrap_or_default()
+    }
 }
 
 /// Why a policy document could not be read.
@@ -525,8 +539,14 @@ fn parse_statement(
         (None, None) => None,
     };
     let principal = match (map.get("Principal"), map.get("NotPrincipal")) {
-        (Some(v), None) => Some(Principals::Only(principal_set(&at("Principal"), v)?)),
-        (None, Some(v)) => Some(Principals::AllBut(principal_set(&at("NotPrincipal"), v)?)),
+        (Some(v), None) => Some(Box::new(Principals::Only(principal_set(
+            &at("Principal"),
+            v,
+        )?))),
+        (None, Some(v)) => Some(Box::new(Principals::AllBut(principal_set(
+            &at("NotPrincipal"),
+            v,
+        )?))),
         (Some(_), Some(_)) => {
             return Err(err(
                 pointer,
@@ -539,7 +559,7 @@ fn parse_statement(
         None | Some(Value::Null) => Vec::new(),
         Some(v) => parse_conditions(&at("Condition"), v)?,
     };
-    let (resources, conditions) = if variables {
+    let (resources, conditions): (_, Vec<Clause>) = if variables {
         (resources, conditions)
     } else {
         (
@@ -547,6 +567,7 @@ fn parse_statement(
             conditions.into_iter().map(literal_clause).collect(),
         )
     };
+    let conditions = conditions.into_boxed_slice();
     let action_services = match &actions {
         Actions::Only(list) => list
             .iter()
@@ -560,7 +581,7 @@ fn parse_statement(
             .map(|mut v| {
                 v.sort();
                 v.dedup();
-                v
+                v.into_boxed_slice()
             }),
         Actions::AllBut(_) => None,
     };
@@ -578,7 +599,7 @@ fn parse_statement(
         effect: effect.as_str(),
     });
     Ok(Statement {
-        pointer: pointer.to_string(),
+        within: source.pointer.len() as u32,
         action_services,
         resource_variables,
         sid,
@@ -764,6 +785,30 @@ mod tests {
         .map_err(|e| e.to_string());
         let p = p.as_ref().map(|p| p.statements.len());
         assert_eq!(p, Ok(1));
+    }
+
+    #[test]
+    fn a_statement_points_inside_its_document_and_its_citation_from_the_file() {
+        let p = Policy::parse(
+            source(),
+            &json!({"Statement": [
+                {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},
+                {"Effect": "Deny", "Action": ["s3:Get*", "S3:Put*"], "Resource": "*",
+                 "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+            ]}),
+        );
+        let p = p.map_err(|e| e.to_string());
+        assert!(p.is_ok(), "{p:?}");
+        let Ok(p) = p else { return };
+        let second = &p.statements[1];
+        assert_eq!(second.pointer(), "/Statement/1");
+        assert_eq!(&*second.reference.pointer, "/doc/Statement/1");
+        assert!(second.principal.is_none());
+        assert_eq!(second.conditions.len(), 1);
+        assert_eq!(
+            second.action_services.as_deref(),
+            Some(&["s3".to_string()][..])
+        );
     }
 
     #[test]
