@@ -157,18 +157,22 @@ struct Rows {
 
 impl Rows {
     /// Counting sort of `(source, packed target, edge)` by source, edges in the order given.
-    fn new(bound: usize, edges: &[(u32, u32, u32)]) -> Rows {
+    fn new<I: Iterator<Item = (u32, u32, u32)>>(bound: usize, edges: impl Fn() -> I) -> Rows {
+        // Two passes over the edges, counting each row then filling it: a graph's edges are
+        // not first copied into a list of their own (12 bytes an edge, tens of millions).
         let mut start = vec![0u32; bound + 1];
-        for &(s, _, _) in edges {
+        let mut count = 0;
+        for (s, _, _) in edges() {
             start[s as usize + 1] += 1;
+            count += 1;
         }
         for i in 0..bound {
             start[i + 1] += start[i];
         }
         let mut next = start.clone();
-        let mut other = vec![0u32; edges.len()];
-        let mut edge = vec![0u32; edges.len()];
-        for &(s, t, e) in edges {
+        let mut other = vec![0u32; count];
+        let mut edge = vec![0u32; count];
+        for (s, t, e) in edges() {
             let at = next[s as usize] as usize;
             next[s as usize] += 1;
             other[at] = t;
@@ -179,9 +183,10 @@ impl Rows {
 
     /// The definite edges alone, in the same order.
     fn definite(&self) -> Rows {
+        let count = self.other.iter().filter(|&&o| definite(o)).count();
         let mut start = Vec::with_capacity(self.start.len());
-        let mut other = Vec::new();
-        let mut edge = Vec::new();
+        let mut other = Vec::with_capacity(count);
+        let mut edge = Vec::with_capacity(count);
         start.push(0);
         for n in 0..self.start.len().saturating_sub(1) {
             for i in self.range(n) {
@@ -267,19 +272,18 @@ impl Compact {
         }
         // Edge indices in increasing order: each node's run keeps insertion order, the order
         // `Graph::out_edges` gives.
-        let edges: Vec<(u32, u32, u32)> = pg
-            .edge_references()
-            .filter(|e| !hidden.get(e.id().index()).copied().unwrap_or(false))
-            .map(|e| {
-                (
-                    e.source().index() as u32,
-                    packed(e.target().index(), e.weight().reach),
-                    e.id().index() as u32,
-                )
-            })
-            .collect();
-        let out = Rows::new(bound, &edges);
-        drop(edges);
+        let edges = || {
+            pg.edge_references()
+                .filter(|e| !hidden.get(e.id().index()).copied().unwrap_or(false))
+                .map(|e| {
+                    (
+                        e.source().index() as u32,
+                        packed(e.target().index(), e.weight().reach),
+                        e.id().index() as u32,
+                    )
+                })
+        };
+        let out = Rows::new(bound, edges);
         Compact {
             dense: Arc::new(Dense {
                 out_definite: out.definite(),
