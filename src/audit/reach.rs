@@ -286,8 +286,8 @@ fn account_of(graph: &Graph, control: NodeId) -> String {
     graph
         .node(control)
         .account
-        .clone()
-        .unwrap_or_else(|| graph.node(control).label.clone())
+        .as_deref()
+        .map_or_else(|| graph.node(control).label.clone(), str::to_string)
 }
 
 /// Every credential that reaches administrator control of an account, ranked by the size of

@@ -1063,7 +1063,7 @@ pub fn add_commands(graph: &Graph, snapshot: &Snapshot, findings: &mut [Finding]
         let Some(account) = snapshot
             .aws_accounts
             .iter()
-            .find(|a| Some(&a.id) == node.account.as_ref())
+            .find(|a| Some(a.id.as_str()) == node.account.as_deref())
         else {
             continue;
         };

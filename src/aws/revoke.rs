@@ -262,7 +262,7 @@ pub fn plan(mut inputs: Inputs) -> Result<Plan, String> {
         .unwrap_or(inputs.now - Duration::days(90))
         .to_rfc3339_opts(SecondsFormat::Secs, true);
     let owner = start.attrs.get("user").cloned();
-    let account = start.account.clone();
+    let account = start.account.as_deref().map(str::to_string);
     let mut base: BTreeMap<&str, String> = BTreeMap::new();
     base.insert("key", start.key.clone());
     base.insert("now", now.clone());
@@ -299,12 +299,13 @@ pub fn plan(mut inputs: Inputs) -> Result<Plan, String> {
         accounts
             .iter()
             .flat_map(|a| a.users.iter().map(move |u| (a, u)))
-            .find(|(a, u)| u.name == name && Some(&a.id) == account.as_ref())
+            .find(|(a, u)| u.name == name && Some(a.id.as_str()) == account.as_deref())
     });
     // The owner must be treated as compromised when the holder could give it new
     // credentials: administrator control of its account, or a technique aimed at it.
     let admin_of_own = reach.reached.iter().any(|r| {
-        graph.node(r.node).kind == NodeKind::AccountControl && graph.node(r.node).account == account
+        graph.node(r.node).kind == NodeKind::AccountControl
+            && graph.node(r.node).account.as_deref() == account.as_deref()
     });
     let owner_targeted = owner_user.is_some_and(|(_, u)| {
         graph.find_key(&u.arn).is_some_and(|n| {
@@ -522,7 +523,12 @@ pub fn plan(mut inputs: Inputs) -> Result<Plan, String> {
             let mut vars = base.clone();
             vars.insert(
                 "account",
-                graph.node(r.node).account.clone().unwrap_or_default(),
+                graph
+                    .node(r.node)
+                    .account
+                    .as_deref()
+                    .unwrap_or_default()
+                    .to_string(),
             );
             steps.push(make_step(
                 "persistence",
@@ -629,7 +635,7 @@ fn store_steps(
         };
         for r in &reach.reached {
             let n = graph.node(r.node);
-            let in_account = |a: &Option<String>| {
+            let in_account = |a: &Option<std::sync::Arc<str>>| {
                 store
                     .arn
                     .replacen(":*:*:", &format!(":*:{}:", a.as_deref().unwrap_or("*")), 1)

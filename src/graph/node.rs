@@ -46,7 +46,8 @@ pub struct Node {
     /// Short human name (`user/ci-deployer`).
     pub label: String,
     /// Account, project or tenant the node lives in, when it has one.
-    pub account: Option<String>,
+    /// Shared by the nodes of one account (see [`crate::graph::Graph::add_node`]).
+    pub account: Option<std::sync::Arc<str>>,
     /// Facts worth showing next to the node (status, creation date, session limits).
     pub attrs: Attrs,
 }
@@ -70,8 +71,8 @@ impl Node {
         }
     }
 
-    pub fn in_account(mut self, account: impl Into<String>) -> Self {
-        self.account = Some(account.into());
+    pub fn in_account(mut self, account: impl AsRef<str>) -> Self {
+        self.account = Some(std::sync::Arc::from(account.as_ref()));
         self
     }
 

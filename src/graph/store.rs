@@ -102,6 +102,8 @@ pub struct Graph {
     overlay_edges: std::collections::HashSet<EdgeId>,
     /// Every distinct evidence text of the edges added, once: see [`Graph::add_edge`].
     texts: Texts,
+    /// The accounts of the nodes, each once: a million nodes name a few thousand accounts.
+    accounts: std::collections::HashSet<Arc<str>, foldhash::fast::RandomState>,
 }
 
 /// The evidence texts and lists a graph's edges share.
@@ -351,12 +353,20 @@ impl Graph {
     }
 
     /// Adds a node, or returns the existing one with the same key (keys are unique).
-    pub fn add_node(&mut self, node: Node) -> NodeId {
+    pub fn add_node(&mut self, mut node: Node) -> NodeId {
         if let Some(id) = self.by_key.find(&node.key, &self.inner) {
             return id;
         }
         let overlay = self.journal.is_some();
         self.changed(overlay);
+        if let Some(account) = &mut node.account {
+            match self.accounts.get(account) {
+                Some(shared) => *account = shared.clone(),
+                None => {
+                    self.accounts.insert(account.clone());
+                }
+            }
+        }
         let id = NodeId(self.inner.add_node(node));
         self.by_key.insert(id, &self.inner);
         self.by_name.add_label(id, &self.inner);
@@ -706,10 +716,7 @@ mod tests {
         let d = g.add_node(principal("k4", "user/ÄRGER"));
         assert_eq!(g.find_name("User/Ärger"), &[d]);
         assert_eq!(g.name_count(), 3);
-        let mut names: Vec<String> = g
-            .selector_candidates()
-            .map(|c| c.into_owned())
-            .collect();
+        let mut names: Vec<String> = g.selector_candidates().map(|c| c.into_owned()).collect();
         names.sort();
         assert_eq!(
             names,

@@ -606,7 +606,7 @@ impl<'a> Reader<'a> {
             provider,
             class,
             label,
-            account,
+            account: account.map(Arc::from),
             attrs,
         })
     }
