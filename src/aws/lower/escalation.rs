@@ -402,7 +402,7 @@ impl<'a> Escalation<'a> {
             if !crate::aws::authz::RESOURCE_POLICY_SERVICES.contains(&service.as_str()) {
                 let named = actor.identity.iter().any(|p| {
                     p.missing_document
-                        || p.index.candidates(&service).any(|i| {
+                        || p.candidates(&service).any(|i| {
                             let s = &p.statements[i];
                             s.effect == Effect::Allow
                                 && crate::aws::policy::eval::action_matches(

@@ -23,12 +23,44 @@ pub struct Policy {
     pub statements: Vec<Statement>,
     /// The snapshot names the policy but does not hold its document: anything may be allowed.
     pub missing_document: bool,
-    /// Which statements can apply to a request for a given service.
-    pub index: ServiceIndex,
+    /// Which statements can apply to a request for a given service, for a policy of more
+    /// than a few statements: read through [`Policy::candidates`].
+    index: Option<Box<ServiceIndex>>,
+}
+
+impl Policy {
+    /// Statement numbers that may apply to an action of `service` (lower-cased), ascending.
+    pub fn candidates<'p>(&'p self, service: &'p str) -> impl Iterator<Item = usize> + 'p {
+        let (indexed, direct) = match &self.index {
+            Some(index) => (Some(index.candidates(service)), None),
+            None => (
+                None,
+                Some(
+                    self.statements
+                        .iter()
+                        .enumerate()
+                        .filter(move |(_, s)| match &s.action_services {
+                            Some(services) => services.iter().any(|x| x == service),
+                            None => true,
+                        })
+                        .map(|(i, _)| i),
+                ),
+            ),
+        };
+        indexed
+            .into_iter()
+            .flatten()
+            .chain(direct.into_iter().flatten())
+    }
 }
 
 /// Statements by the lower-cased services their actions name, so that evaluating a request
 /// visits only the statements that can match it. Statement numbers stay in document order.
+///
+/// Made only for policies of more than [`ServiceIndex::SMALL`] statements: a snapshot holds
+/// hundreds of thousands of one-statement trust and inline policies, whose statements are
+/// checked directly (see [`Policy::candidates`]) faster than a table is read, and a table
+/// each would cost hundreds of bytes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ServiceIndex {
     by_service: std::collections::HashMap<String, Vec<u32>>,
@@ -37,7 +69,13 @@ pub struct ServiceIndex {
 }
 
 impl ServiceIndex {
-    fn build(statements: &[Statement]) -> ServiceIndex {
+    /// Up to this many statements a policy has no index.
+    const SMALL: usize = 4;
+
+    fn build(statements: &[Statement]) -> Option<Box<ServiceIndex>> {
+        if statements.len() <= Self::SMALL {
+            return None;
+        }
         let mut index = ServiceIndex::default();
         for (i, statement) in statements.iter().enumerate() {
             let i = i as u32;
@@ -50,7 +88,7 @@ impl ServiceIndex {
                 None => index.any_service.push(i),
             }
         }
-        index
+        Some(Box::new(index))
     }
 
     /// Statement numbers that may apply to an action of `service` (lower-cased), ascending.
@@ -468,7 +506,7 @@ impl Policy {
             source,
             statements: Vec::new(),
             missing_document: true,
-            index: ServiceIndex::default(),
+            index: None,
         }
     }
 }
@@ -809,6 +847,39 @@ mod tests {
             second.action_services.as_deref(),
             Some(&["s3".to_string()][..])
         );
+    }
+
+    #[test]
+    fn candidates_are_the_statements_that_may_name_the_service_with_or_without_an_index() {
+        let statement =
+            |action: Value| json!({"Effect": "Allow", "Action": action, "Resource": "*"});
+        let all = [
+            statement(json!("s3:GetObject")),
+            statement(json!(["IAM:PassRole", "s3:Put*"])),
+            statement(json!("*")),
+            statement(json!("ec2:*")),
+            statement(json!("*:Describe*")),
+            statement(json!(["sts:AssumeRole"])),
+        ];
+        for n in [1, 3, all.len()] {
+            let p =
+                Policy::parse(source(), &json!({"Statement": all[..n]})).map_err(|e| e.to_string());
+            assert!(p.is_ok(), "{p:?}");
+            let Ok(p) = p else { return };
+            assert_eq!(p.index.is_some(), n > ServiceIndex::SMALL);
+            let expected = |service: &str| -> Vec<usize> {
+                [&["s3"][..], &["iam", "s3"], &[], &["ec2"], &[], &["sts"]][..n]
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, named)| [2, 4].contains(i) || named.contains(&service))
+                    .map(|(i, _)| i)
+                    .collect()
+            };
+            for service in ["s3", "iam", "ec2", "sts", "lambda"] {
+                let found: Vec<usize> = p.candidates(service).collect();
+                assert_eq!(found, expected(service), "{n} statements, {service}");
+            }
+        }
     }
 
     #[test]

@@ -105,7 +105,7 @@ pub fn evaluate<'p>(policies: impl IntoIterator<Item = &'p Policy>, request: &Re
             verdict.allows.push(missing_document_hit(policy));
             continue;
         }
-        for i in policy.index.candidates(&service) {
+        for i in policy.candidates(&service) {
             let statement = &policy.statements[i];
             let Some(hit) = evaluate_statement(policy, statement, request) else {
                 continue;
