@@ -4,7 +4,7 @@ use super::{
 };
 use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableDiGraph};
 use petgraph::visit::EdgeRef;
-use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::sync::Arc;
 
 mod names;
@@ -120,7 +120,9 @@ struct Texts {
     notes: Lists<Text>,
     /// Every distinct evidence, once, with its number in `table`: edges with equal evidence
     /// hold one number.
-    evidence: HashMap<ByParts, u32, foldhash::fast::RandomState>,
+    /// (Numbers filed by the hash of their evidence's parts, without a second handle.)
+    evidence: hashbrown::HashTable<u32>,
+    evidence_hashes: foldhash::fast::RandomState,
     /// The evidence of the edges by number.
     table: Vec<Arc<Evidence>>,
 }
@@ -200,14 +202,23 @@ impl Texts {
 
     /// The number of `evidence` in the table, which keeps it when it is new.
     fn number(&mut self, evidence: Arc<Evidence>) -> u32 {
-        let key = ByParts(evidence);
-        if let Some(&number) = self.evidence.get(&key) {
+        let Texts {
+            evidence: numbers,
+            evidence_hashes: state,
+            table,
+            ..
+        } = self;
+        let key = ByParts::key_of(&evidence);
+        let hash = state.hash_one(key);
+        if let Some(&number) = numbers.find(hash, |&n| ByParts::key_of(&table[n as usize]) == key) {
             return number;
         }
         // No more distinct evidences than edges, and petgraph numbers edges in a u32.
-        let number = self.table.len() as u32;
-        self.table.push(key.0.clone());
-        self.evidence.insert(key, number);
+        let number = table.len() as u32;
+        table.push(evidence.clone());
+        numbers.insert_unique(hash, number, |&n| {
+            state.hash_one(ByParts::key_of(&table[n as usize]))
+        });
         number
     }
 
@@ -226,6 +237,10 @@ impl ByParts {
     /// What tells two shared evidences apart: the addresses of their shared parts, and the
     /// session limit and records themselves.
     fn key(&self) -> ([usize; 5], Option<u32>, &[RecordRef]) {
+        Self::key_of(&self.0)
+    }
+
+    fn key_of(evidence: &Evidence) -> ([usize; 5], Option<u32>, &[RecordRef]) {
         let Evidence {
             mechanism,
             rule,
@@ -234,7 +249,7 @@ impl ByParts {
             undecided,
             notes,
             session_max_secs,
-        } = &*self.0;
+        } = evidence;
         let addresses = [
             mechanism.address(),
             rule.as_ref().map_or(0, Text::address),
