@@ -524,44 +524,30 @@ impl Graph {
     /// copy: an edge equal to another is told apart by its endpoints, not by allocations of
     /// the same words.
     pub fn add_edge(&mut self, from: NodeId, to: NodeId, edge: Edge) -> EdgeId {
-        let Edge {
-            kind,
-            reach,
-            evidence,
-        } = edge;
-        let evidence = self.texts.share_edge_evidence(evidence);
-        self.insert_edge(
-            from,
-            to,
-            Slot {
-                kind,
-                reach,
-                evidence,
-            },
-        )
+        let evidence = self.texts.share_edge_evidence(edge.evidence);
+        self.insert_edge(from, to, edge.kind, edge.reach, evidence)
     }
 
     /// [`Graph::add_edge`] for a caller whose edges share their texts already (an index
-    /// decodes each distinct text once): the texts are not looked up. Later edges equal to these texts get copies of their own.
+    /// decodes each distinct text once): the texts are not looked up, only the whole evidence.
     pub(crate) fn add_shared_edge(&mut self, from: NodeId, to: NodeId, edge: Edge) -> EdgeId {
-        let Edge {
+        let evidence = self.texts.number(edge.evidence);
+        self.insert_edge(from, to, edge.kind, edge.reach, evidence)
+    }
+
+    fn insert_edge(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        kind: EdgeKind,
+        reach: Reach,
+        evidence: u32,
+    ) -> EdgeId {
+        let edge = Slot {
             kind,
             reach,
             evidence,
-        } = edge;
-        let evidence = self.texts.number(evidence);
-        self.insert_edge(
-            from,
-            to,
-            Slot {
-                kind,
-                reach,
-                evidence,
-            },
-        )
-    }
-
-    fn insert_edge(&mut self, from: NodeId, to: NodeId, edge: Slot) -> EdgeId {
+        };
         let overlay = self.journal.is_some();
         self.changed(overlay);
         let id = EdgeId(self.inner.add_edge(from.0, to.0, edge));
