@@ -118,9 +118,8 @@ struct Texts {
     statements: Lists<StatementRef>,
     undecided: Lists<Undecided>,
     notes: Lists<Text>,
-    /// Every distinct evidence, once, with its number in `table`: edges with equal evidence
-    /// hold one number.
-    /// (Numbers filed by the hash of their evidence's parts, without a second handle.)
+    /// Every distinct evidence, once, by its number in `table`, filed by the hash of its
+    /// [`evidence_key`]: edges with equal evidence hold one number.
     evidence: hashbrown::HashTable<u32>,
     evidence_hashes: foldhash::fast::RandomState,
     /// The evidence of the edges by number.
@@ -208,16 +207,16 @@ impl Texts {
             table,
             ..
         } = self;
-        let key = ByParts::key_of(&evidence);
+        let key = evidence_key(&evidence);
         let hash = state.hash_one(key);
-        if let Some(&number) = numbers.find(hash, |&n| ByParts::key_of(&table[n as usize]) == key) {
+        if let Some(&number) = numbers.find(hash, |&n| evidence_key(&table[n as usize]) == key) {
             return number;
         }
         // No more distinct evidences than edges, and petgraph numbers edges in a u32.
         let number = table.len() as u32;
         table.push(evidence.clone());
         numbers.insert_unique(hash, number, |&n| {
-            state.hash_one(ByParts::key_of(&table[n as usize]))
+            state.hash_one(evidence_key(&table[n as usize]))
         });
         number
     }
@@ -227,55 +226,30 @@ impl Texts {
     }
 }
 
-/// Evidence known by its parts. Once its texts and lists are shared, equal evidence is made
-/// of the same allocations, so it is found by a few addresses; records (unshared, and on few
-/// edges) are hashed and compared by their words.
-#[derive(Debug)]
-struct ByParts(Arc<Evidence>);
-
-impl ByParts {
-    /// What tells two shared evidences apart: the addresses of their shared parts, and the
-    /// session limit and records themselves.
-    fn key(&self) -> ([usize; 5], Option<u32>, &[RecordRef]) {
-        Self::key_of(&self.0)
-    }
-
-    fn key_of(evidence: &Evidence) -> ([usize; 5], Option<u32>, &[RecordRef]) {
-        let Evidence {
-            mechanism,
-            rule,
-            statements,
-            records,
-            undecided,
-            notes,
-            session_max_secs,
-        } = evidence;
-        let addresses = [
-            mechanism.address(),
-            rule.as_ref().map_or(0, Text::address),
-            statements.address(),
-            undecided.address(),
-            notes.address(),
-        ];
-        // Records tell apart evidence whose every other part is the same (one key listing
-        // per key of a user): hashed by their words, or such edges would share one bucket.
-        (addresses, *session_max_secs, records)
-    }
+/// What tells two shared evidences apart. Once its texts and lists are shared, equal evidence
+/// is made of the same allocations, so it is known by a few addresses; the session limit and
+/// the records (unshared, and on few edges) are compared by value.
+fn evidence_key(evidence: &Evidence) -> ([usize; 5], Option<u32>, &[RecordRef]) {
+    let Evidence {
+        mechanism,
+        rule,
+        statements,
+        records,
+        undecided,
+        notes,
+        session_max_secs,
+    } = evidence;
+    let addresses = [
+        mechanism.address(),
+        rule.as_ref().map_or(0, Text::address),
+        statements.address(),
+        undecided.address(),
+        notes.address(),
+    ];
+    // Records tell apart evidence whose every other part is the same (one key listing per
+    // key of a user): hashed by their words, or such edges would share one bucket.
+    (addresses, *session_max_secs, records)
 }
-
-impl std::hash::Hash for ByParts {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.key().hash(state);
-    }
-}
-
-impl PartialEq for ByParts {
-    fn eq(&self, other: &ByParts) -> bool {
-        self.key() == other.key()
-    }
-}
-
-impl Eq for ByParts {}
 
 /// An item of a list the graph shares, known by the allocations it is made of: once texts
 /// are shared, equal items are the same allocations, so a list is found by hashing a few
@@ -482,12 +456,7 @@ impl Graph {
         self.changed(overlay);
         let slot = self.inner.remove_edge(id.0)?;
         self.settle();
-        let edge = Edge {
-            kind: slot.kind,
-            reach: slot.reach,
-            evidence: self.texts.get(slot.evidence).clone(),
-        };
-        Some((NodeId(a), NodeId(b), edge))
+        Some((NodeId(a), NodeId(b), self.view(slot).to_edge()))
     }
 
     /// Removes a node and its edges, and forgets its key and names.
@@ -576,7 +545,10 @@ impl Graph {
     }
 
     pub fn edge(&self, id: EdgeId) -> EdgeView<'_> {
-        let slot = self.inner[id.0];
+        self.view(self.inner[id.0])
+    }
+
+    fn view(&self, slot: Slot) -> EdgeView<'_> {
         EdgeView {
             kind: slot.kind,
             reach: slot.reach,
@@ -797,8 +769,8 @@ mod tests {
         let mut other = (**evidence_of(2)).clone();
         other.records = vec![RecordRef::new("f", "/1", "key listing")].into();
         assert_ne!(
-            state.hash_one(ByParts(evidence_of(2).clone())),
-            state.hash_one(ByParts(Arc::new(other)))
+            state.hash_one(evidence_key(evidence_of(2))),
+            state.hash_one(evidence_key(&other))
         );
         assert_eq!(evidence_of(3).session_max_secs, Some(3600));
     }
