@@ -504,6 +504,20 @@ impl Graph {
         self.insert_edge(from, to, edge.kind, edge.reach, evidence)
     }
 
+    /// Adds an edge whose evidence is that of the edge `like`, for a caller that knows them
+    /// equal (an index repeats an earlier edge's evidence bytes): nothing is looked up.
+    pub(crate) fn add_edge_like(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        kind: EdgeKind,
+        reach: Reach,
+        like: EdgeId,
+    ) -> EdgeId {
+        let evidence = self.inner[like.0].evidence;
+        self.insert_edge(from, to, kind, reach, evidence)
+    }
+
     fn insert_edge(
         &mut self,
         from: NodeId,

@@ -407,9 +407,15 @@ struct Lists<'a> {
     records: Seen<'a, RecordRef>,
     undecided: Seen<'a, Undecided>,
     notes: Seen<'a, Text>,
-    /// Each edge's evidence by its bytes: equal bytes decode to one shared evidence, as the
-    /// build shares it.
-    evidence: HashMap<&'a [u8], Arc<Evidence>, foldhash::fast::RandomState>,
+    /// The first edge of each evidence's bytes: a later edge with equal bytes takes that
+    /// edge's evidence, shared as the build shares it, without decoding or looking it up.
+    evidence: HashMap<&'a [u8], EdgeId, foldhash::fast::RandomState>,
+}
+
+/// An edge as read: with evidence not seen before, or with that of an earlier edge.
+enum ReadEdge<'a> {
+    New(Edge, &'a [u8]),
+    Like(EdgeKind, Reach, EdgeId),
 }
 
 struct Reader<'a> {
@@ -659,7 +665,7 @@ impl<'a> Reader<'a> {
         Ok(list)
     }
 
-    fn edge(&mut self, lists: &mut Lists<'a>) -> Result<Edge, DecodeError> {
+    fn edge(&mut self, lists: &mut Lists<'a>) -> Result<ReadEdge<'a>, DecodeError> {
         let kind = edge_kind(self.byte()?)?;
         let reach = match self.byte()? {
             0 => Reach::Definite,
@@ -668,13 +674,9 @@ impl<'a> Reader<'a> {
         };
         // Most edges repeat an earlier edge's evidence: equal bytes are found before decoding.
         let bytes = self.evidence_bytes()?;
-        if let Some(found) = lists.evidence.get(bytes) {
+        if let Some(&like) = lists.evidence.get(bytes) {
             self.pos += bytes.len();
-            return Ok(Edge {
-                kind,
-                reach,
-                evidence: found.clone(),
-            });
+            return Ok(ReadEdge::Like(kind, reach, like));
         }
         let mechanism = self.text()?;
         let rule = self.opt_text()?;
@@ -706,13 +708,12 @@ impl<'a> Reader<'a> {
             notes,
             session_max_secs,
         };
-        let evidence = Arc::new(evidence);
-        lists.evidence.insert(bytes, evidence.clone());
-        Ok(Edge {
+        let edge = Edge {
             kind,
             reach,
-            evidence,
-        })
+            evidence: Arc::new(evidence),
+        };
+        Ok(ReadEdge::New(edge, bytes))
     }
 }
 
@@ -794,7 +795,14 @@ pub fn decode(payload: &[u8]) -> Result<Analysis, DecodeError> {
         let (Some(&from), Some(&to)) = (ids.get(from), ids.get(to)) else {
             return corrupt("an edge names a node that does not exist");
         };
-        let id = graph.add_shared_edge(from, to, r.edge(&mut lists)?);
+        let id = match r.edge(&mut lists)? {
+            ReadEdge::New(edge, bytes) => {
+                let id = graph.add_shared_edge(from, to, edge);
+                lists.evidence.insert(bytes, id);
+                id
+            }
+            ReadEdge::Like(kind, reach, like) => graph.add_edge_like(from, to, kind, reach, like),
+        };
         if id.index() != i {
             return corrupt("edge ids do not come back as they were");
         }
