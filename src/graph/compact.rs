@@ -6,7 +6,13 @@
 //! [`Graph::out_edges`] collects and sorts each node's edges. Here a node's edges are one
 //! contiguous run of targets, in insertion order, with the edge's reach in the target's top
 //! bit: a search touches four bytes per edge and reads evidence only for the edges of the
-//! paths it reports.
+//! paths it reports. A search along definite edges alone reads the same rows and skips the
+//! others by that bit, so the rows are not kept twice.
+//!
+//! The outgoing rows name their edges in runs of consecutive edge numbers, not one number an
+//! edge: a graph's edges are added source by source, so a row is one or two runs. On an
+//! organisation of tens of millions of edges that is a few megabytes instead of four bytes
+//! an edge.
 //!
 //! Masked edges (what-if overlays) are left out when the arrays are built; [`Graph`] drops
 //! them on every change (node or edge added or removed, mask set or cleared) and puts back
@@ -40,13 +46,10 @@ pub struct Compact {
 #[derive(Debug, Default)]
 struct Dense {
     out: Rows,
-    /// The definite edges alone, for searches that follow only them.
-    out_definite: Rows,
     /// Each node's kind, `None` for an index no node holds.
     kinds: Vec<Option<NodeKind>>,
-    /// Incoming edges, every edge and the definite ones alone: made from `out` when first
-    /// needed.
-    incoming: OnceLock<(Rows, Rows)>,
+    /// Incoming edges: made from `out` when first needed.
+    incoming: OnceLock<Rows>,
 }
 
 /// What an overlay changes in the rows of the graph without it: the rows of the sources of
@@ -56,7 +59,6 @@ struct Patch {
     /// Each node's kind under the overlay (the overlay's nodes included).
     kinds: Vec<Option<NodeKind>>,
     out: Sparse,
-    out_definite: Sparse,
     /// Edges under the overlay.
     edge_count: usize,
     /// The masked edges by index, and their targets, for the incoming rows; the overlay's
@@ -64,7 +66,7 @@ struct Patch {
     masked: Vec<u32>,
     masked_targets: Vec<u32>,
     added: Vec<(u32, u32, u32)>,
-    incoming: OnceLock<(Sparse, Sparse)>,
+    incoming: OnceLock<Sparse>,
 }
 
 /// Rows of a few nodes: `has` marks them (one bit per node), `slot` finds their run.
@@ -83,6 +85,7 @@ impl Sparse {
             ..Sparse::default()
         };
         sparse.rows.start.push(0);
+        let mut edges = Vec::new();
         for (node, row) in rows {
             let n = node as usize;
             if let Some(word) = sparse.has.get_mut(n / 64) {
@@ -91,41 +94,23 @@ impl Sparse {
             sparse.slot.insert(node, sparse.slot.len() as u32);
             for (other, edge) in row {
                 sparse.rows.other.push(other);
-                sparse.rows.edge.push(edge);
+                edges.push(edge);
             }
             sparse.rows.start.push(sparse.rows.other.len() as u32);
         }
+        sparse.rows.edge = EdgeIds::Each(edges);
         sparse
-    }
-
-    /// The definite edges of the same rows.
-    fn definite(&self, bound: usize) -> Sparse {
-        let mut by_slot: Vec<(u32, u32)> = self.slot.iter().map(|(&n, &s)| (s, n)).collect();
-        by_slot.sort_unstable();
-        Sparse::new(
-            bound,
-            by_slot.into_iter().map(|(slot, node)| {
-                let r = self.rows.range(slot as usize);
-                let row = self.rows.other[r.clone()]
-                    .iter()
-                    .zip(&self.rows.edge[r])
-                    .filter(|(o, _)| definite(**o))
-                    .map(|(&o, &e)| (o, e))
-                    .collect();
-                (node, row)
-            }),
-        )
     }
 
     /// The row of `node`, if it is one of these.
     #[inline]
-    fn get(&self, node: usize) -> Option<(&[u32], &[u32])> {
+    fn get(&self, node: usize, definite_only: bool) -> Option<Row<'_>> {
         let word = *self.has.get(node / 64)?;
         if word & (1 << (node % 64)) == 0 {
             return None;
         }
-        let r = self.rows.range(*self.slot.get(&(node as u32))? as usize);
-        Some((&self.rows.other[r.clone()], &self.rows.edge[r]))
+        let slot = *self.slot.get(&(node as u32))? as usize;
+        Some(self.rows.row(slot, definite_only))
     }
 }
 
@@ -137,8 +122,10 @@ impl PartialEq for Compact {
         bound == other.bound()
             && (0..bound).all(|n| {
                 self.kind_at(n) == other.kind_at(n)
-                    && self.raw(n, false, false) == other.raw(n, false, false)
-                    && self.raw(n, false, true) == other.raw(n, false, true)
+                    && self
+                        .raw(n, false, false)
+                        .iter()
+                        .eq(other.raw(n, false, false).iter())
             })
     }
 }
@@ -152,11 +139,33 @@ struct Rows {
     /// The node at the other end, with [`DEFINITE`] set for a definite edge.
     other: Vec<u32>,
     /// The edge's index in the graph.
-    edge: Vec<u32>,
+    edge: EdgeIds,
+}
+
+/// The edge index at each position of [`Rows`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum EdgeIds {
+    /// One index a position.
+    Each(Vec<u32>),
+    /// Runs of consecutive indices (every row starts one): run `r` holds positions
+    /// `at[r]..at[r + 1]`, the first with edge `first[r]`, each next one the next edge. The
+    /// runs of node `n` are `row_runs[n]..row_runs[n + 1]`.
+    Runs {
+        row_runs: Vec<u32>,
+        at: Vec<u32>,
+        first: Vec<u32>,
+    },
+}
+
+impl Default for EdgeIds {
+    fn default() -> Self {
+        EdgeIds::Each(Vec::new())
+    }
 }
 
 impl Rows {
-    /// Counting sort of `(source, packed target, edge)` by source, edges in the order given.
+    /// Counting sort of `(source, packed target, edge)` by source, edges in the order given,
+    /// which must be increasing edge index (as petgraph lists them).
     fn new<I: Iterator<Item = (u32, u32, u32)>>(bound: usize, edges: impl Fn() -> I) -> Rows {
         // Two passes over the edges, counting each row then filling it: a graph's edges are
         // not first copied into a list of their own (12 bytes an edge, tens of millions).
@@ -171,56 +180,101 @@ impl Rows {
         }
         let mut next = start.clone();
         let mut other = vec![0u32; count];
-        let mut edge = vec![0u32; count];
+        // Per row, the last edge placed and how many runs it has.
+        let mut last = vec![u32::MAX; bound];
+        let mut row_runs = vec![0u32; bound + 1];
+        let mut runs: Vec<(u32, u32)> = Vec::new();
         for (s, t, e) in edges() {
-            let at = next[s as usize] as usize;
-            next[s as usize] += 1;
-            other[at] = t;
-            edge[at] = e;
+            let s = s as usize;
+            let at = next[s];
+            next[s] += 1;
+            other[at as usize] = t;
+            if last[s] == u32::MAX || last[s].wrapping_add(1) != e {
+                runs.push((at, e));
+                row_runs[s + 1] += 1;
+            }
+            last[s] = e;
         }
-        Rows { start, other, edge }
+        drop((next, last));
+        for i in 0..bound {
+            row_runs[i + 1] += row_runs[i];
+        }
+        // Each row's runs were found in order of position; rows come in order of position.
+        runs.sort_unstable();
+        let (at, first) = runs.into_iter().unzip();
+        Rows {
+            start,
+            other,
+            edge: EdgeIds::Runs {
+                row_runs,
+                at,
+                first,
+            },
+        }
     }
 
-    /// The definite edges alone, in the same order.
-    fn definite(&self) -> Rows {
-        let count = self.other.iter().filter(|&&o| definite(o)).count();
-        let mut start = Vec::with_capacity(self.start.len());
-        let mut other = Vec::with_capacity(count);
-        let mut edge = Vec::with_capacity(count);
-        start.push(0);
-        for n in 0..self.start.len().saturating_sub(1) {
-            for i in self.range(n) {
-                if definite(self.other[i]) {
-                    other.push(self.other[i]);
-                    edge.push(self.edge[i]);
+    /// The edges of the row at `index`, every one or the definite ones alone.
+    #[inline]
+    fn row(&self, index: usize, definite_only: bool) -> Row<'_> {
+        let r = self.range(index);
+        let base = r.start as u32;
+        let edges = match &self.edge {
+            EdgeIds::Each(each) => RowEdges::Each(&each[r.clone()]),
+            EdgeIds::Runs {
+                row_runs,
+                at,
+                first,
+            } => {
+                let runs = match (row_runs.get(index), row_runs.get(index + 1)) {
+                    (Some(&a), Some(&b)) => a as usize..b as usize,
+                    _ => 0..0,
+                };
+                RowEdges::Runs {
+                    at: &at[runs.clone()],
+                    first: &first[runs],
+                    base,
                 }
             }
-            start.push(other.len() as u32);
+        };
+        Row {
+            others: &self.other[r],
+            edges,
+            definite_only,
         }
-        Rows { start, other, edge }
+    }
+
+    /// Number of rows.
+    fn len(&self) -> usize {
+        self.start.len().saturating_sub(1)
     }
 
     /// The same edges seen from their other end, each node's edges in order of edge index.
     fn transpose(&self) -> Rows {
-        let bound = self.start.len().saturating_sub(1);
-        let edge_bound = self.edge.iter().max().map_or(0, |&e| e as usize + 1);
-        // Where each edge sits in these rows, and the node it sits under.
-        let mut at_edge = vec![u32::MAX; edge_bound];
-        let mut source = vec![0u32; self.edge.len()];
+        let bound = self.len();
+        let mut edge_bound = 0;
         let mut start = vec![0u32; bound + 1];
         for n in 0..bound {
-            for i in self.range(n) {
-                at_edge[self.edge[i] as usize] = i as u32;
+            for (packed, e) in self.row(n, false).iter() {
+                edge_bound = edge_bound.max(e as usize + 1);
+                start[target(packed) as usize + 1] += 1;
+            }
+        }
+        // Where each edge sits in these rows, and the node it sits under.
+        let mut at_edge = vec![u32::MAX; edge_bound];
+        let mut source = vec![0u32; self.other.len()];
+        for n in 0..bound {
+            let r = self.range(n);
+            for (i, (_, e)) in r.zip(self.row(n, false).iter()) {
+                at_edge[e as usize] = i as u32;
                 source[i] = n as u32;
-                start[target(self.other[i]) as usize + 1] += 1;
             }
         }
         for i in 0..bound {
             start[i + 1] += start[i];
         }
         let mut next = start.clone();
-        let mut other = vec![0u32; self.edge.len()];
-        let mut edge = vec![0u32; self.edge.len()];
+        let mut other = vec![0u32; self.other.len()];
+        let mut edge = vec![0u32; self.other.len()];
         for (e, &i) in at_edge.iter().enumerate() {
             let Some(&packed) = self.other.get(i as usize) else {
                 continue;
@@ -231,13 +285,114 @@ impl Rows {
             other[slot] = source[i as usize] | (packed & DEFINITE);
             edge[slot] = e as u32;
         }
-        Rows { start, other, edge }
+        Rows {
+            start,
+            other,
+            edge: EdgeIds::Each(edge),
+        }
     }
 
     fn range(&self, node: usize) -> std::ops::Range<usize> {
         match (self.start.get(node), self.start.get(node + 1)) {
             (Some(&a), Some(&b)) => a as usize..b as usize,
             _ => 0..0,
+        }
+    }
+}
+
+/// The edges of one node: packed neighbours ([`target`], [`definite`]) with their edge
+/// indices, in insertion order; when `definite_only`, the conditional ones are skipped.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Row<'a> {
+    others: &'a [u32],
+    edges: RowEdges<'a>,
+    definite_only: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum RowEdges<'a> {
+    Each(&'a [u32]),
+    /// The row's runs ([`EdgeIds::Runs`]) and the position of its first edge.
+    Runs {
+        at: &'a [u32],
+        first: &'a [u32],
+        base: u32,
+    },
+}
+
+impl<'a> Row<'a> {
+    /// (packed neighbour, edge index) of each edge followed.
+    #[inline]
+    pub(crate) fn iter(self) -> RowIter<'a> {
+        RowIter {
+            row: self,
+            position: 0,
+            run: 0,
+        }
+    }
+
+    /// The packed neighbours of the edges followed, without their edge indices.
+    #[inline]
+    pub(crate) fn neighbours(self) -> impl Iterator<Item = u32> + 'a {
+        let definite_only = self.definite_only;
+        self.others
+            .iter()
+            .copied()
+            .filter(move |&o| !definite_only || definite(o))
+    }
+
+    /// The first edge followed at or after position `from` of the row: its position and
+    /// packed neighbour.
+    #[inline]
+    pub(crate) fn next_from(self, from: usize) -> Option<(usize, u32)> {
+        let rest = self.others.get(from..)?;
+        let skip = rest
+            .iter()
+            .position(|&o| !self.definite_only || definite(o))?;
+        Some((from + skip, rest[skip]))
+    }
+
+    /// Every edge followed, as (packed neighbour, edge index).
+    #[cfg(test)]
+    pub(crate) fn to_vec(self) -> Vec<(u32, u32)> {
+        self.iter().collect()
+    }
+}
+
+/// See [`Row::iter`].
+pub(crate) struct RowIter<'a> {
+    row: Row<'a>,
+    position: usize,
+    /// Under runs, the run of the last position read: positions only grow.
+    run: usize,
+}
+
+impl Iterator for RowIter<'_> {
+    type Item = (u32, u32);
+
+    #[inline]
+    fn next(&mut self) -> Option<(u32, u32)> {
+        loop {
+            let &packed = self.row.others.get(self.position)?;
+            let position = self.position;
+            self.position += 1;
+            if self.row.definite_only && !definite(packed) {
+                continue;
+            }
+            let edge = match self.row.edges {
+                RowEdges::Each(each) => each.get(position).copied().unwrap_or(u32::MAX),
+                RowEdges::Runs { at, first, base } => {
+                    let global = base + position as u32;
+                    while at.get(self.run + 1).is_some_and(|&a| a <= global) {
+                        self.run += 1;
+                    }
+                    match (at.get(self.run), first.get(self.run)) {
+                        (Some(&a), Some(&f)) => f + (global - a),
+                        _ => u32::MAX,
+                    }
+                }
+            };
+            return Some((packed, edge));
         }
     }
 }
@@ -286,7 +441,6 @@ impl Compact {
         let out = Rows::new(bound, edges);
         Compact {
             dense: Arc::new(Dense {
-                out_definite: out.definite(),
                 out,
                 kinds,
                 incoming: OnceLock::new(),
@@ -351,13 +505,9 @@ impl Compact {
         let rows: Vec<(u32, Vec<(u32, u32)>)> = sources
             .into_iter()
             .map(|n| {
-                let r = dense.out.range(n as usize);
-                edge_count -= r.len();
-                let kept = dense.out.other[r.clone()]
-                    .iter()
-                    .zip(&dense.out.edge[r])
-                    .map(|(&o, &e)| (o, e))
-                    .filter(|(_, e)| masked.binary_search(e).is_err());
+                let row = dense.out.row(n as usize, false);
+                edge_count -= row.others.len();
+                let kept = row.iter().filter(|(_, e)| masked.binary_search(e).is_err());
                 let at = added.partition_point(|&(from, _, _)| from < n);
                 let mine = added[at..]
                     .iter()
@@ -373,7 +523,6 @@ impl Compact {
             dense: Arc::clone(dense),
             patch: Some(Arc::new(Patch {
                 kinds,
-                out_definite: out.definite(bound),
                 out,
                 edge_count,
                 masked,
@@ -409,76 +558,62 @@ impl Compact {
         self.kinds().get(index).copied().flatten()
     }
 
-    /// The edges of `node` as packed neighbours ([`target`], [`definite`]) with their edge
-    /// indices, in insertion order: outgoing (neighbour = target) or incoming when `backward`
-    /// (neighbour = source), every edge or the definite ones alone.
+    /// The edges of `node`, in insertion order: outgoing (neighbour = target) or incoming
+    /// when `backward` (neighbour = source), every edge or the definite ones alone.
     #[inline]
-    pub(crate) fn raw(&self, node: usize, backward: bool, definite_only: bool) -> (&[u32], &[u32]) {
+    pub(crate) fn raw(&self, node: usize, backward: bool, definite_only: bool) -> Row<'_> {
         if let Some(patch) = &self.patch {
-            let rows = match (backward, definite_only) {
-                (false, false) => &patch.out,
-                (false, true) => &patch.out_definite,
-                (true, definite_only) => {
-                    let (all, definite) = patch
-                        .incoming
-                        .get_or_init(|| patch.incoming(&self.dense, self.bound()));
-                    if definite_only { definite } else { all }
-                }
+            let rows = if backward {
+                patch
+                    .incoming
+                    .get_or_init(|| patch.incoming(&self.dense, self.bound()))
+            } else {
+                &patch.out
             };
-            if let Some(row) = rows.get(node) {
+            if let Some(row) = rows.get(node, definite_only) {
                 return row;
             }
         }
         self.dense.raw(node, backward, definite_only)
     }
 
-    /// Outgoing edges of `node`, packed, with their edge indices, in insertion order.
-    pub(crate) fn out_raw(&self, node: usize) -> (&[u32], &[u32]) {
+    /// Outgoing edges of `node`, in insertion order.
+    pub(crate) fn out_raw(&self, node: usize) -> Row<'_> {
         self.raw(node, false, false)
     }
 
-    /// Incoming edges of `node`, packed, with their edge indices, in insertion order.
-    pub(crate) fn in_raw(&self, node: usize) -> (&[u32], &[u32]) {
+    /// Incoming edges of `node`, in insertion order.
+    pub(crate) fn in_raw(&self, node: usize) -> Row<'_> {
         self.raw(node, true, false)
     }
 
     /// Outgoing edges of a node, in insertion order (as [`Graph::out_edges`]).
     pub fn out_edges(&self, node: NodeId) -> impl Iterator<Item = Step> + '_ {
-        let (other, edge) = self.out_raw(node.index());
-        steps(other, edge)
+        steps(self.out_raw(node.index()))
     }
 
     /// Incoming edges of a node, in insertion order (as [`Graph::in_edges`]); `node` of each
     /// step is the edge's source.
     pub fn in_edges(&self, node: NodeId) -> impl Iterator<Item = Step> + '_ {
-        let (other, edge) = self.in_raw(node.index());
-        steps(other, edge)
+        steps(self.in_raw(node.index()))
     }
 }
 
 impl Dense {
-    fn raw(&self, node: usize, backward: bool, definite_only: bool) -> (&[u32], &[u32]) {
-        let rows = match (backward, definite_only) {
-            (false, false) => &self.out,
-            (false, true) => &self.out_definite,
-            (true, definite_only) => {
-                let (all, definite) = self.incoming.get_or_init(|| {
-                    let all = self.out.transpose();
-                    let definite = all.definite();
-                    (all, definite)
-                });
-                if definite_only { definite } else { all }
-            }
+    fn raw(&self, node: usize, backward: bool, definite_only: bool) -> Row<'_> {
+        let rows = if backward {
+            self.incoming.get_or_init(|| self.out.transpose())
+        } else {
+            &self.out
         };
-        let r = rows.range(node);
-        (&rows.other[r.clone()], &rows.edge[r])
+        rows.row(node, definite_only)
     }
 }
 
 impl Patch {
     /// The incoming rows the overlay changes: those of the targets of its masked and added
     /// edges, from `dense`'s (made on first need and kept with it across overlays).
-    fn incoming(&self, dense: &Dense, bound: usize) -> (Sparse, Sparse) {
+    fn incoming(&self, dense: &Dense, bound: usize) -> Sparse {
         // The overlay's edges seen from their targets, by edge index.
         let mut added: Vec<(u32, u32, u32)> = self
             .added
@@ -495,11 +630,9 @@ impl Patch {
         targets.sort_unstable();
         targets.dedup();
         let rows = targets.into_iter().map(|t| {
-            let (other, edge) = dense.raw(t as usize, true, false);
-            let kept = other
+            let kept = dense
+                .raw(t as usize, true, false)
                 .iter()
-                .zip(edge)
-                .map(|(&o, &e)| (o, e))
                 .filter(|(_, e)| self.masked.binary_search(e).is_err());
             let at = added.partition_point(|&(to, _, _)| to < t);
             let mine = added[at..]
@@ -508,9 +641,7 @@ impl Patch {
                 .map(|&(_, o, e)| (o, e));
             (t, merge_by_edge(kept, mine))
         });
-        let all = Sparse::new(bound, rows.collect::<Vec<_>>());
-        let definite = all.definite(bound);
-        (all, definite)
+        Sparse::new(bound, rows.collect::<Vec<_>>())
     }
 }
 
@@ -544,8 +675,8 @@ fn packed(node: usize, reach: Reach) -> u32 {
         }
 }
 
-fn steps<'a>(other: &'a [u32], edge: &'a [u32]) -> impl Iterator<Item = Step> + 'a {
-    other.iter().zip(edge).map(|(&o, &e)| Step {
+fn steps(row: Row<'_>) -> impl Iterator<Item = Step> + '_ {
+    row.iter().map(|(o, e)| Step {
         edge: EdgeId::from_index(e as usize),
         node: NodeId::from_index(target(o) as usize),
         reach: if definite(o) {
@@ -566,4 +697,64 @@ pub(crate) fn target(packed: u32) -> u32 {
 #[inline]
 pub(crate) fn definite(packed: u32) -> bool {
     packed & DEFINITE != 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Rows that name their edges in runs read the same as a plain list of each node's
+        /// edges in order, followed in full, definite edges alone, or from a position on.
+        #[test]
+        fn rows_in_runs_read_as_the_edges_given(
+            bound in 1usize..10,
+            edges in prop::collection::vec((0usize..10, 0usize..10, any::<bool>(), 1u32..4), 0..60),
+        ) {
+            // Increasing edge numbers with gaps, as a graph with removed edges has.
+            let mut number = 0;
+            let edges: Vec<(u32, u32, u32)> = edges
+                .into_iter()
+                .filter(|&(s, t, _, _)| s < bound && t < bound)
+                .map(|(s, t, d, gap)| {
+                    number += gap;
+                    let reach = if d { Reach::Definite } else { Reach::Conditional };
+                    (s as u32, packed(t, reach), number)
+                })
+                .collect();
+            let rows = Rows::new(bound, || edges.iter().copied());
+            let in_runs = matches!(rows.edge, EdgeIds::Runs { .. });
+            prop_assert!(in_runs);
+            let incoming = rows.transpose();
+            for n in 0..bound {
+                let given: Vec<(u32, u32)> = edges
+                    .iter()
+                    .filter(|&&(s, _, _)| s as usize == n)
+                    .map(|&(_, t, e)| (t, e))
+                    .collect();
+                prop_assert_eq!(rows.row(n, false).to_vec(), given.clone());
+                let definite_given: Vec<(u32, u32)> =
+                    given.iter().copied().filter(|&(t, _)| definite(t)).collect();
+                prop_assert_eq!(rows.row(n, true).to_vec(), definite_given.clone());
+                let neighbours: Vec<u32> = rows.row(n, true).neighbours().collect();
+                let expected: Vec<u32> = definite_given.iter().map(|&(t, _)| t).collect();
+                prop_assert_eq!(neighbours, expected);
+                // Walking with `next_from` visits the same positions as the filter.
+                let mut walked = Vec::new();
+                let mut from = 0;
+                while let Some((at, packed)) = rows.row(n, true).next_from(from) {
+                    walked.push((packed, given[at].1));
+                    from = at + 1;
+                }
+                prop_assert_eq!(walked, definite_given);
+                let into: Vec<(u32, u32)> = edges
+                    .iter()
+                    .filter(|&&(_, t, _)| target(t) as usize == n)
+                    .map(|&(s, t, e)| (s | (t & DEFINITE), e))
+                    .collect();
+                prop_assert_eq!(incoming.row(n, false).to_vec(), into);
+            }
+        }
+    }
 }

@@ -42,9 +42,11 @@ impl Condensed {
             calls.push((root as u32, 0));
             while let Some(&mut (node, ref mut next)) = calls.last_mut() {
                 let v = node as usize;
-                let (others, _) = compact.raw(v, false, definite_only);
-                if let Some(&packed) = others.get(*next as usize) {
-                    *next += 1;
+                if let Some((at, packed)) = compact
+                    .raw(v, false, definite_only)
+                    .next_from(*next as usize)
+                {
+                    *next = at as u32 + 1;
                     let w = target(packed) as usize;
                     if index[w] == NONE {
                         index[w] = counter;
@@ -105,8 +107,7 @@ impl Condensed {
         for c in 0..count {
             let range = member_start[c] as usize..member_start[c + 1] as usize;
             for &n in &members[range] {
-                let (others, _) = compact.raw(n as usize, false, definite_only);
-                for &packed in others {
+                for packed in compact.raw(n as usize, false, definite_only).neighbours() {
                     let d = component[target(packed) as usize];
                     if d != c as u32 && listed[d as usize] != c as u32 {
                         listed[d as usize] = c as u32;

@@ -183,8 +183,7 @@ pub fn reaches_without(graph: &Graph, start: NodeId, target: NodeId, skip: EdgeI
         if node as usize == target {
             return true;
         }
-        let (others, edges) = compact.out_raw(node as usize);
-        for (&packed, &edge) in others.iter().zip(edges) {
+        for (packed, edge) in compact.out_raw(node as usize).iter() {
             let other = compact::target(packed) as usize;
             let (word, bit) = (other / 64, 1u64 << (other % 64));
             if edge == skip || seen[word] & bit != 0 {
@@ -236,9 +235,8 @@ impl Tree {
         let mut head = 0;
         while let Some(&node) = order.get(head) {
             head += 1;
-            let (others, edges) = compact.raw(node as usize, backward, definite_only);
             let next = depth[node as usize] + 1;
-            for (i, &packed) in others.iter().enumerate() {
+            for (packed, edge) in compact.raw(node as usize, backward, definite_only).iter() {
                 let other = compact::target(packed) as usize;
                 let (word, bit) = (other / 64, 1u64 << (other % 64));
                 if seen[word] & bit != 0 {
@@ -246,7 +244,7 @@ impl Tree {
                 }
                 seen[word] |= bit;
                 depth[other] = next;
-                parent[other] = (node, edges[i]);
+                parent[other] = (node, edge);
                 order.push(other as u32);
             }
         }
@@ -540,8 +538,8 @@ mod tests {
                 for n in 0..g.node_bound() {
                     for definite in [false, true] {
                         prop_assert_eq!(
-                            g.compact().raw(n, true, definite),
-                            fresh.raw(n, true, definite),
+                            g.compact().raw(n, true, definite).to_vec(),
+                            fresh.raw(n, true, definite).to_vec(),
                             "incoming rows of {}", n
                         );
                     }
