@@ -331,6 +331,34 @@ impl<'a> Row<'a> {
         }
     }
 
+    /// The edges followed as (position in the row, packed neighbour): a search reads the
+    /// edge index of a position ([`Row::edge`]) only for the nodes it reaches first.
+    #[inline]
+    pub(crate) fn positions(self) -> impl Iterator<Item = (usize, u32)> + 'a {
+        let definite_only = self.definite_only;
+        self.others
+            .iter()
+            .copied()
+            .enumerate()
+            .filter(move |&(_, o)| !definite_only || definite(o))
+    }
+
+    /// The edge index at a position of the row.
+    #[inline]
+    pub(crate) fn edge(self, position: usize) -> u32 {
+        match self.edges {
+            RowEdges::Each(each) => each.get(position).copied().unwrap_or(u32::MAX),
+            RowEdges::Runs { at, first, base } => {
+                let global = base + position as u32;
+                let run = at.partition_point(|&a| a <= global).saturating_sub(1);
+                match (at.get(run), first.get(run)) {
+                    (Some(&a), Some(&f)) => f + (global - a),
+                    _ => u32::MAX,
+                }
+            }
+        }
+    }
+
     /// The packed neighbours of the edges followed, without their edge indices.
     #[inline]
     pub(crate) fn neighbours(self) -> impl Iterator<Item = u32> + 'a {

@@ -236,7 +236,8 @@ impl Tree {
         while let Some(&node) = order.get(head) {
             head += 1;
             let next = depth[node as usize] + 1;
-            for (packed, edge) in compact.raw(node as usize, backward, definite_only).iter() {
+            let row = compact.raw(node as usize, backward, definite_only);
+            for (at, packed) in row.positions() {
                 let other = compact::target(packed) as usize;
                 let (word, bit) = (other / 64, 1u64 << (other % 64));
                 if seen[word] & bit != 0 {
@@ -244,7 +245,7 @@ impl Tree {
                 }
                 seen[word] |= bit;
                 depth[other] = next;
-                parent[other] = (node, edge);
+                parent[other] = (node, row.edge(at));
                 order.push(other as u32);
             }
         }
