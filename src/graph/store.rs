@@ -62,7 +62,7 @@ pub struct Slot {
 pub struct EdgeView<'g> {
     pub kind: EdgeKind,
     pub reach: Reach,
-    pub evidence: &'g Arc<Evidence>,
+    pub evidence: &'g Evidence,
 }
 
 impl EdgeView<'_> {
@@ -71,7 +71,7 @@ impl EdgeView<'_> {
         Edge {
             kind: self.kind,
             reach: self.reach,
-            evidence: self.evidence.clone(),
+            evidence: Arc::new(self.evidence.clone()),
         }
     }
 }
@@ -123,7 +123,7 @@ struct Texts {
     evidence: hashbrown::HashTable<u32>,
     evidence_hashes: foldhash::fast::RandomState,
     /// The evidence of the edges by number.
-    table: Vec<Arc<Evidence>>,
+    table: Vec<Evidence>,
 }
 
 impl Texts {
@@ -214,14 +214,14 @@ impl Texts {
         }
         // No more distinct evidences than edges, and petgraph numbers edges in a u32.
         let number = table.len() as u32;
-        table.push(evidence.clone());
+        table.push(Arc::unwrap_or_clone(evidence));
         numbers.insert_unique(hash, number, |&n| {
             state.hash_one(evidence_key(&table[n as usize]))
         });
         number
     }
 
-    fn get(&self, number: u32) -> &Arc<Evidence> {
+    fn get(&self, number: u32) -> &Evidence {
         &self.table[number as usize]
     }
 }
@@ -766,13 +766,13 @@ mod tests {
         ]
         .map(|(to, ev)| g.add_edge(a, to, Edge::new(EdgeKind::EscalatesTo, ev)));
         let evidence_of = |i: usize| g.edge(ids[i]).evidence;
-        assert!(Arc::ptr_eq(evidence_of(0), evidence_of(1)));
+        assert!(std::ptr::eq(evidence_of(0), evidence_of(1)));
         assert!(
-            !Arc::ptr_eq(evidence_of(0), evidence_of(2)),
+            !std::ptr::eq(evidence_of(0), evidence_of(2)),
             "a record tells it apart"
         );
         assert!(
-            !Arc::ptr_eq(evidence_of(0), evidence_of(3)),
+            !std::ptr::eq(evidence_of(0), evidence_of(3)),
             "a session limit tells it apart"
         );
         assert_eq!(evidence_of(2).records.len(), 1);
@@ -780,7 +780,7 @@ mod tests {
         // one, and a build must not put them all in one bucket.
         use std::hash::BuildHasher;
         let state = foldhash::fast::RandomState::default();
-        let mut other = (**evidence_of(2)).clone();
+        let mut other = evidence_of(2).clone();
         other.records = vec![RecordRef::new("f", "/1", "key listing")].into();
         assert_ne!(
             state.hash_one(evidence_key(evidence_of(2))),

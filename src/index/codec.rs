@@ -234,7 +234,7 @@ impl<'a> Writer<'a> {
             undecided,
             notes,
             session_max_secs,
-        } = &**evidence;
+        } = evidence;
         self.str(mechanism)?;
         self.opt_str(rule.as_deref())?;
         self.len(statements.len());
@@ -998,11 +998,11 @@ pub(super) mod tests {
         // Equal citations and equal texts are one allocation each, as after a build.
         let mut citations: HashMap<&Citation, *const Citation> = HashMap::new();
         let mut texts: HashMap<&str, usize> = HashMap::new();
-        let mut evidence: Vec<&Arc<Evidence>> = Vec::new();
+        let mut evidence: Vec<&Evidence> = Vec::new();
         let mut shared = 0;
         for edge in &edges {
             match evidence.iter().find(|e| **e == edge.evidence) {
-                Some(first) => assert!(Arc::ptr_eq(first, edge.evidence)),
+                Some(first) => assert!(std::ptr::eq(*first, edge.evidence)),
                 None => evidence.push(edge.evidence),
             }
             for s in &edge.evidence.statements {
