@@ -1,10 +1,9 @@
 //! A compact adjacency of the graph for queries: compressed sparse rows of `u32`s, built once
-//! per state of the graph and reused by every query until the graph changes.
+//! per state of the graph and reused by every query until the graph changes. It is the only
+//! adjacency the graph has: its edge list keeps no links from node to edge, and
+//! [`Graph::out_edges`] and [`Graph::in_edges`] read these rows.
 //!
-//! A breadth-first search on petgraph's `StableGraph` follows linked lists through edge
-//! records that hold each edge's evidence (hundreds of bytes apart in memory), and
-//! [`Graph::out_edges`] collects and sorts each node's edges. Here a node's edges are one
-//! contiguous run of targets, in insertion order, with the edge's reach in the target's top
+//! A node's edges are one contiguous run of targets, in insertion order, with the edge's reach in the target's top
 //! bit: a search touches four bytes per edge and reads evidence only for the edges of the
 //! paths it reports. A search along definite edges alone reads the same rows and skips the
 //! others by that bit, so the rows are not kept twice.
@@ -23,7 +22,6 @@
 //! first backward search.
 
 use super::{EdgeId, Graph, NodeId, NodeKind, Reach};
-use petgraph::visit::{EdgeIndexable, EdgeRef, IntoEdgeReferences};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
@@ -165,7 +163,7 @@ impl Default for EdgeIds {
 
 impl Rows {
     /// Counting sort of `(source, packed target, edge)` by source, edges in the order given,
-    /// which must be increasing edge index (as petgraph lists them).
+    /// which must be increasing edge index (as [`Graph::edge_entries`] lists them).
     fn new<I: Iterator<Item = (u32, u32, u32)>>(bound: usize, edges: impl Fn() -> I) -> Rows {
         // Two passes over the edges, counting each row then filling it: a graph's edges are
         // not first copied into a list of their own (12 bytes an edge, tens of millions).
@@ -438,7 +436,6 @@ impl Compact {
     /// this builds a fresh one. O(V + E).
     pub fn new(graph: &Graph) -> Compact {
         let bound = graph.node_bound();
-        let pg = graph.petgraph();
         let mut kinds = vec![None; bound];
         for id in graph.node_ids() {
             kinds[id.index()] = Some(graph.node(id).kind);
@@ -446,7 +443,7 @@ impl Compact {
         // The mask as one flag per edge index, not a hash lookup per edge.
         let mut hidden = Vec::new();
         if !graph.masked().is_empty() {
-            hidden = vec![false; pg.edge_bound()];
+            hidden = vec![false; graph.edge_bound()];
             for e in graph.masked() {
                 if let Some(h) = hidden.get_mut(e.index()) {
                     *h = true;
@@ -456,13 +453,14 @@ impl Compact {
         // Edge indices in increasing order: each node's run keeps insertion order, the order
         // `Graph::out_edges` gives.
         let edges = || {
-            pg.edge_references()
-                .filter(|e| !hidden.get(e.id().index()).copied().unwrap_or(false))
-                .map(|e| {
+            graph
+                .edge_entries()
+                .filter(|(e, ..)| !hidden.get(e.index()).copied().unwrap_or(false))
+                .map(|(e, from, to, slot)| {
                     (
-                        e.source().index() as u32,
-                        packed(e.target().index(), e.weight().reach),
-                        e.id().index() as u32,
+                        from.index() as u32,
+                        packed(to.index(), slot.reach),
+                        e.index() as u32,
                     )
                 })
         };
@@ -500,7 +498,6 @@ impl Compact {
                 *slot = Some(graph.node(node).kind);
             }
         }
-        let pg = graph.petgraph();
         let mut masked: Vec<u32> = graph.masked().iter().map(|e| e.index() as u32).collect();
         masked.sort_unstable();
         let mut added: Vec<(u32, u32, u32)> = graph
@@ -519,7 +516,7 @@ impl Compact {
         added.sort_unstable_by_key(|&(from, _, e)| (from, e));
         let masked_ends: Vec<(u32, u32)> = masked
             .iter()
-            .filter_map(|&e| pg.edge_endpoints(petgraph::graph::EdgeIndex::new(e as usize)))
+            .filter_map(|&e| graph.edge_endpoints(EdgeId::from_index(e as usize)))
             .map(|(from, to)| (from.index() as u32, to.index() as u32))
             .collect();
         let mut sources: Vec<u32> = masked_ends

@@ -3,11 +3,15 @@ use super::{
     Edge, EdgeKind, Evidence, List, Node, NodeKind, Reach, RecordRef, StatementRef, Text, Undecided,
 };
 use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableDiGraph};
-use petgraph::visit::EdgeRef;
 use std::hash::BuildHasher;
 use std::sync::Arc;
 
+mod edges;
 mod names;
+
+/// The graph's nodes, in petgraph for its stable numbering; their edges are kept apart
+/// ([`edges::Edges`]).
+type Nodes = StableDiGraph<Node, (), u32>;
 
 /// What an overlay added to the graph.
 #[derive(Debug, Default)]
@@ -47,8 +51,8 @@ impl EdgeId {
 }
 
 /// An edge as the graph keeps it: its evidence by number in the graph's table of distinct
-/// evidence. 8 bytes, 24 in petgraph's edge list (32 with a pointer to the evidence); a graph
-/// of an organisation holds tens of millions.
+/// evidence. 8 bytes, 16 with the edge's endpoints in the graph's list; a graph of an
+/// organisation holds tens of millions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Slot {
     pub kind: EdgeKind,
@@ -76,11 +80,13 @@ impl EdgeView<'_> {
     }
 }
 
-/// The typed reachability graph: a petgraph `StableGraph` plus an index from provider-native
-/// ids and short names to nodes.
+/// The typed reachability graph: nodes in a petgraph `StableGraph`, edges in a list of their
+/// own, an index from provider-native ids and short names to nodes, and the compact rows the
+/// queries walk.
 #[derive(Debug, Default)]
 pub struct Graph {
-    inner: StableDiGraph<Node, Slot, u32>,
+    nodes: Nodes,
+    edges: edges::Edges,
     /// Nodes and edges added since [`Graph::start_journal`], so that an overlay (what-if) can be
     /// taken back without copying the graph.
     journal: Option<Journal>,
@@ -343,7 +349,7 @@ impl Graph {
 
     /// Adds a node, or returns the existing one with the same key (keys are unique).
     pub fn add_node(&mut self, mut node: Node) -> NodeId {
-        if let Some(id) = self.by_key.find(&node.key, &self.inner) {
+        if let Some(id) = self.by_key.find(&node.key, &self.nodes) {
             return id;
         }
         let overlay = self.journal.is_some();
@@ -356,9 +362,9 @@ impl Graph {
                 }
             }
         }
-        let id = NodeId(self.inner.add_node(node));
-        self.by_key.insert(id, &self.inner);
-        self.by_name.add_label(id, &self.inner);
+        let id = NodeId(self.nodes.add_node(node));
+        self.by_key.insert(id, &self.nodes);
+        self.by_name.add_label(id, &self.nodes);
         if let Some(journal) = &mut self.journal {
             journal.nodes.push(id);
             self.overlay_nodes.insert(id);
@@ -445,48 +451,44 @@ impl Graph {
         &self.masked
     }
 
-    fn visible(&self, id: EdgeId) -> bool {
-        self.masked.is_empty() || !self.masked.contains(&id)
-    }
-
     /// Removes an edge, returning its endpoints and payload (to put it back later).
     pub fn remove_edge(&mut self, id: EdgeId) -> Option<(NodeId, NodeId, Edge)> {
-        let (a, b) = self.inner.edge_endpoints(id.0)?;
+        self.edges.get(id.index() as u32)?;
         let overlay = self.overlay_edges.remove(&id);
         self.changed(overlay);
-        let slot = self.inner.remove_edge(id.0)?;
+        let entry = self.edges.remove(id.index() as u32)?;
         self.settle();
-        Some((NodeId(a), NodeId(b), self.view(slot).to_edge()))
+        Some((
+            NodeId::from_index(entry.from as usize),
+            NodeId::from_index(entry.to as usize),
+            self.view(entry.slot).to_edge(),
+        ))
     }
 
     /// Removes a node and its edges, and forgets its key and names.
     pub fn remove_node(&mut self, id: NodeId) -> Option<Node> {
-        self.inner.node_weight(id.0)?;
-        // The node's edges go with it: an overlay's node has only the overlay's edges.
-        let edges: Vec<EdgeId> = self
-            .inner
-            .edges_directed(id.0, petgraph::Direction::Outgoing)
-            .chain(
-                self.inner
-                    .edges_directed(id.0, petgraph::Direction::Incoming),
-            )
-            .map(|e| EdgeId(e.id()))
-            .collect();
+        self.nodes.node_weight(id.0)?;
+        // The node's edges go with it: an overlay's node has only the overlay's edges (and
+        // none left once the overlay's edges are taken out, so nothing is searched).
+        let edges = self.edges.touching(id.index() as u32);
         let mut overlay = self.overlay_nodes.remove(&id);
-        for e in edges {
-            overlay &= self.overlay_edges.remove(&e);
+        for &e in &edges {
+            overlay &= self.overlay_edges.remove(&EdgeId::from_index(e as usize));
         }
         self.changed(overlay);
-        self.by_key.remove(id, &self.inner[id.0].key);
-        self.by_name.remove(id, &self.inner);
-        let node = self.inner.remove_node(id.0)?;
+        for e in edges {
+            self.edges.remove(e);
+        }
+        self.by_key.remove(id, &self.nodes[id.0].key);
+        self.by_name.remove(id, &self.nodes);
+        let node = self.nodes.remove_node(id.0)?;
         self.settle();
         Some(node)
     }
 
     /// Registers another short name a selector may use for a node (`ci-deployer` for a user).
     pub fn add_alias(&mut self, id: NodeId, name: &str) {
-        self.by_name.add_alias(id, name, &self.inner);
+        self.by_name.add_alias(id, name, &self.nodes);
     }
 
     /// Adds an edge. Its evidence, and each of its texts and lists, becomes the graph's shared
@@ -514,7 +516,7 @@ impl Graph {
         reach: Reach,
         like: EdgeId,
     ) -> EdgeId {
-        let evidence = self.inner[like.0].evidence;
+        let evidence = self.slot(like).evidence;
         self.insert_edge(from, to, kind, reach, evidence)
     }
 
@@ -533,7 +535,10 @@ impl Graph {
         };
         let overlay = self.journal.is_some();
         self.changed(overlay);
-        let id = EdgeId(self.inner.add_edge(from.0, to.0, edge));
+        let index = self
+            .edges
+            .add(from.0.index() as u32, to.0.index() as u32, edge);
+        let id = EdgeId::from_index(index as usize);
         if let Some(journal) = &mut self.journal {
             journal.edges.push(id);
             self.overlay_edges.insert(id);
@@ -544,22 +549,29 @@ impl Graph {
     /// Makes room for `additional` more edges at once, for a caller that knows how many it
     /// adds (reading an index): the edge list is then not grown and copied step by step.
     pub fn reserve_edges(&mut self, additional: usize) {
-        self.inner.reserve_exact_edges(additional);
+        self.edges.reserve_exact(additional);
     }
 
     pub fn node(&self, id: NodeId) -> &Node {
         // Every NodeId is handed out by this graph and nodes are never removed through it.
-        &self.inner[id.0]
+        &self.nodes[id.0]
     }
 
     pub fn node_mut(&mut self, id: NodeId) -> &mut Node {
         // The caller may change the node's kind, which the compact form records.
         self.changed(false);
-        &mut self.inner[id.0]
+        &mut self.nodes[id.0]
     }
 
     pub fn edge(&self, id: EdgeId) -> EdgeView<'_> {
-        self.view(self.inner[id.0])
+        self.view(self.slot(id))
+    }
+
+    fn slot(&self, id: EdgeId) -> Slot {
+        match self.edges.get(id.index() as u32) {
+            Some(entry) => entry.slot,
+            None => unreachable_edge(id),
+        }
     }
 
     fn view(&self, slot: Slot) -> EdgeView<'_> {
@@ -570,38 +582,47 @@ impl Graph {
         }
     }
 
+    /// Source and target of an edge, `None` for an index no edge holds.
+    pub fn edge_endpoints(&self, id: EdgeId) -> Option<(NodeId, NodeId)> {
+        let entry = self.edges.get(id.index() as u32)?;
+        Some((
+            NodeId::from_index(entry.from as usize),
+            NodeId::from_index(entry.to as usize),
+        ))
+    }
+
     /// Source and target of an edge.
     pub fn endpoints(&self, id: EdgeId) -> (NodeId, NodeId) {
-        match self.inner.edge_endpoints(id.0) {
-            Some((a, b)) => (NodeId(a), NodeId(b)),
+        match self.edge_endpoints(id) {
+            Some(ends) => ends,
             None => unreachable_edge(id),
         }
     }
 
     pub fn find_key(&self, key: &str) -> Option<NodeId> {
-        self.by_key.find(key, &self.inner)
+        self.by_key.find(key, &self.nodes)
     }
 
     /// Nodes bearing a short name, compared without case.
     pub fn find_name(&self, name: &str) -> Vec<NodeId> {
-        self.by_name.find(name, &self.inner)
+        self.by_name.find(name, &self.nodes)
     }
 
     /// How many short names bear at least one node.
     pub fn name_count(&self) -> usize {
-        self.by_name.all(&self.inner).len()
+        self.by_name.all(&self.nodes).len()
     }
 
     /// Every key and (lower-cased) name a selector could have meant, for "did you mean".
     pub fn selector_candidates(&self) -> impl Iterator<Item = std::borrow::Cow<'_, str>> {
         self.by_key
-            .all(&self.inner)
+            .all(&self.nodes)
             .map(std::borrow::Cow::Borrowed)
-            .chain(self.by_name.all(&self.inner))
+            .chain(self.by_name.all(&self.nodes))
     }
 
     pub fn node_ids(&self) -> impl Iterator<Item = NodeId> + '_ {
-        self.inner.node_indices().map(NodeId)
+        self.nodes.node_indices().map(NodeId)
     }
 
     pub fn nodes_of_kind(&self, kind: NodeKind) -> impl Iterator<Item = NodeId> + '_ {
@@ -609,48 +630,67 @@ impl Graph {
             .filter(move |&id| self.node(id).kind == kind)
     }
 
-    /// Outgoing edges of a node, in insertion order.
+    /// Outgoing edges of a node, in insertion order, masked edges left out (read from the
+    /// compact rows, built first if the graph changed since they were).
     pub fn out_edges(&self, id: NodeId) -> impl Iterator<Item = (EdgeId, NodeId)> + '_ {
-        let mut edges: Vec<_> = self
-            .inner
-            .edges(id.0)
-            .map(|e| (EdgeId(e.id()), NodeId(e.target())))
-            .filter(|(e, _)| self.visible(*e))
-            .collect();
-        // petgraph lists a node's edges newest first; queries want a stable, natural order.
-        edges.sort_unstable_by_key(|(e, _)| *e);
-        edges.into_iter()
+        self.compact().out_edges(id).map(|s| (s.edge, s.node))
     }
 
-    /// Incoming edges of a node, in insertion order.
+    /// Incoming edges of a node, in insertion order, masked edges left out.
     pub fn in_edges(&self, id: NodeId) -> impl Iterator<Item = (EdgeId, NodeId)> + '_ {
-        let mut edges: Vec<_> = self
-            .inner
-            .edges_directed(id.0, petgraph::Direction::Incoming)
-            .map(|e| (EdgeId(e.id()), NodeId(e.source())))
-            .filter(|(e, _)| self.visible(*e))
-            .collect();
-        edges.sort_unstable_by_key(|(e, _)| *e);
-        edges.into_iter()
+        self.compact().in_edges(id).map(|s| (s.edge, s.node))
+    }
+
+    /// Every edge, masked ones included, in order of index: (edge, source, target, slot).
+    pub(crate) fn edge_entries(&self) -> impl Iterator<Item = (EdgeId, NodeId, NodeId, Slot)> + '_ {
+        self.edges.iter().map(|(i, e)| {
+            (
+                EdgeId::from_index(i as usize),
+                NodeId::from_index(e.from as usize),
+                NodeId::from_index(e.to as usize),
+                e.slot,
+            )
+        })
+    }
+
+    /// A node's edges, outgoing (with their targets) or incoming (with their sources), masked
+    /// ones left out, found by a scan of every edge: the reference the compact rows that
+    /// [`Graph::out_edges`] and [`Graph::in_edges`] read are tested against.
+    #[cfg(test)]
+    pub(crate) fn edges_by_scan(&self, id: NodeId, outgoing: bool) -> Vec<(EdgeId, NodeId)> {
+        self.edge_entries()
+            .filter(|(e, ..)| !self.masked.contains(e))
+            .filter_map(|(e, from, to, _)| match outgoing {
+                true => (from == id).then_some((e, to)),
+                false => (to == id).then_some((e, from)),
+            })
+            .collect()
+    }
+
+    /// Every edge, masked ones included, in order of index.
+    pub fn edge_ids(&self) -> impl Iterator<Item = EdgeId> + '_ {
+        self.edges
+            .iter()
+            .map(|(i, _)| EdgeId::from_index(i as usize))
+    }
+
+    /// Upper bound of edge indices, for dense per-edge arrays.
+    pub fn edge_bound(&self) -> usize {
+        self.edges.bound()
     }
 
     pub fn node_count(&self) -> usize {
-        self.inner.node_count()
+        self.nodes.node_count()
     }
 
     pub fn edge_count(&self) -> usize {
-        self.inner.edge_count()
+        self.edges.len()
     }
 
     /// Upper bound of node indices, for dense per-node arrays in queries.
     pub fn node_bound(&self) -> usize {
         use petgraph::visit::NodeIndexable;
-        self.inner.node_bound()
-    }
-
-    /// The underlying petgraph, for algorithms and adaptors (filtered views, reversal).
-    pub fn petgraph(&self) -> &StableDiGraph<Node, Slot, u32> {
-        &self.inner
+        self.nodes.node_bound()
     }
 }
 

@@ -90,17 +90,14 @@ pub fn encode(analysis: &Analysis) -> Result<Vec<u8>, EncodeError> {
         }
     }
 
-    let pg = graph.petgraph();
-    let edges: Vec<_> = pg.edge_indices().collect();
-    if edges.iter().enumerate().any(|(i, e)| e.index() != i) {
+    if graph.edge_bound() != graph.edge_count() {
         return Err(EncodeError::NotDense);
     }
-    w.len(edges.len());
-    for &e in &edges {
-        let (from, to) = pg.edge_endpoints(e).ok_or(EncodeError::NotDense)?;
+    w.len(graph.edge_count());
+    for (e, from, to, _) in graph.edge_entries() {
         w.len(from.index());
         w.len(to.index());
-        w.edge(graph.edge(EdgeId::from_index(e.index())))?;
+        w.edge(graph.edge(e))?;
     }
 
     w.len(analysis.missing.len());

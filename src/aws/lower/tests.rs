@@ -1455,12 +1455,10 @@ fn the_graph_is_the_same_whatever_the_number_of_threads() {
             .map(|n| graph.node(n).key.clone())
             .collect();
         let edges: Vec<_> = graph
-            .petgraph()
-            .edge_indices()
+            .edge_ids()
             .map(|e| {
-                let (from, to) = graph.petgraph().edge_endpoints(e).expect("edge");
-                let edge = graph.edge(crate::graph::EdgeId::from_index(e.index()));
-                (from.index(), to.index(), edge.to_edge())
+                let (from, to) = graph.endpoints(e);
+                (from.index(), to.index(), graph.edge(e).to_edge())
             })
             .collect();
         (nodes, edges)

@@ -4,13 +4,10 @@
 //! organisation's graph has over a million nodes; copies of their keys and lower-cased labels
 //! in maps of strings cost about 250 bytes a node.
 
-use super::{Node, NodeId, Slot};
+use super::{NodeId, Nodes};
 use hashbrown::HashTable;
-use petgraph::stable_graph::StableDiGraph;
 use std::borrow::Cow;
 use std::hash::BuildHasher;
-
-type Nodes = StableDiGraph<Node, Slot, u32>;
 
 /// Nodes by their unique key.
 #[derive(Debug, Default)]
