@@ -65,9 +65,15 @@ struct RuleTexts {
     notes: List<Text>,
     /// Per requirement, what is undecided when the snapshot has no inventory of its kind.
     no_inventory: Vec<Undecided>,
-    /// The mechanism per target (`on` and suffix): the same target is reached from many
-    /// actors. Filled by the threads deciding actors, dropped with the stage.
-    mechanisms: Mutex<HashMap<String, Text, foldhash::fast::RandomState>>,
+    /// `RULE: TITLE on `, the start of every mechanism.
+    head: String,
+    /// The mechanism per target (`on` and suffix), with the hash of (`on`, suffix): the same
+    /// target is reached from many actors. A mechanism is found by the end of its text, which
+    /// names the target already; a map keyed by copies of the targets' names cost a hundred
+    /// bytes a target, millions on an organisation. Filled by the threads deciding actors,
+    /// dropped with the stage.
+    mechanisms: Mutex<hashbrown::HashTable<(u64, Text)>>,
+    hashes: foldhash::fast::RandomState,
 }
 
 impl RuleTexts {
@@ -91,28 +97,42 @@ impl RuleTexts {
                     .into(),
                 })
                 .collect(),
-            mechanisms: Mutex::new(HashMap::default()),
+            head: format!("{}: {} on ", rule.id, rule.title),
+            mechanisms: Mutex::new(hashbrown::HashTable::new()),
+            hashes: foldhash::fast::RandomState::default(),
         }
     }
 
     /// `RULE: TITLE on TARGET[SUFFIX]`, shared by every edge of the rule to that target.
-    fn mechanism(&self, rule: &Rule, on: &str, suffix: &str) -> Text {
-        let make = || Text::from(format!("{}: {} on {on}{suffix}", rule.id, rule.title));
+    fn mechanism(&self, on: &str, suffix: &str) -> Text {
+        use std::hash::BuildHasher;
+        let hash = self.hashes.hash_one((on, suffix));
+        let names_target = |text: &Text| {
+            text.get(self.head.len()..)
+                .is_some_and(|tail| is_joined(tail, on, suffix))
+        };
         let mut cache = self
             .mechanisms
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if suffix.is_empty() {
-            if let Some(found) = cache.get(on) {
-                return found.clone();
+        match cache.entry(
+            hash,
+            |(h, text)| *h == hash && names_target(text),
+            |(h, _)| *h,
+        ) {
+            hashbrown::hash_table::Entry::Occupied(found) => found.get().1.clone(),
+            hashbrown::hash_table::Entry::Vacant(room) => {
+                let made = Text::from(format!("{}{on}{suffix}", self.head));
+                room.insert((hash, made.clone()));
+                made
             }
-            let made = make();
-            cache.insert(on.to_string(), made.clone());
-            return made;
         }
-        let key = format!("{on}{suffix}");
-        cache.entry(key).or_insert_with(make).clone()
     }
+}
+
+/// Whether `text` is `head` followed by `tail`, without joining them.
+fn is_joined(text: &str, head: &str, tail: &str) -> bool {
+    text.len() == head.len() + tail.len() && text.starts_with(head) && text.ends_with(tail)
 }
 
 /// An account and, once listed, the indices of its roles a technique may aim at.
@@ -272,7 +292,7 @@ impl<'a> Escalation<'a> {
                         if let Some((evidence, conditional, suffix)) = admin {
                             let mut via = decision.clone();
                             merge(&mut via, &evidence, conditional);
-                            if let Some(edge) = edge(rule, texts, &aim, actor, via, &suffix) {
+                            if let Some(edge) = edge(texts, &aim, actor, via, &suffix) {
                                 graph.add_edge(node, control, edge);
                             }
                         }
@@ -280,7 +300,7 @@ impl<'a> Escalation<'a> {
                     }
                 };
                 let _ = kind;
-                if let Some(edge) = edge(rule, texts, &aim, actor, decision, "") {
+                if let Some(edge) = edge(texts, &aim, actor, decision, "") {
                     graph.add_edge(node, to, edge);
                 }
             }
@@ -617,7 +637,6 @@ fn merge(decision: &mut Decision, evidence: &Evidence, conditional: bool) {
 }
 
 fn edge(
-    rule: &Rule,
     texts: &RuleTexts,
     aim: &Aim,
     actor: &Principal,
@@ -631,7 +650,7 @@ fn edge(
         Aim::Myself => "itself",
         other => other.arn(actor),
     };
-    let mut evidence = Evidence::new(texts.mechanism(rule, on, suffix));
+    let mut evidence = Evidence::new(texts.mechanism(on, suffix));
     evidence.rule = Some(texts.id.clone());
     evidence.statements = decision.allowed_by.into();
     evidence.statements.dedup();
@@ -702,4 +721,50 @@ fn group_policies<'a>(
                 .filter_map(|arn| account.managed.get(arn)),
         )
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_target_is_told_by_the_end_of_its_mechanism() {
+        assert!(is_joined("role/deploy via x", "role/deploy", " via x"));
+        assert!(is_joined("role/deploy", "role/deplo", "y"));
+        assert!(is_joined("role/deploy", "role/deploy", ""));
+        assert!(!is_joined("role/deploy", "role/deplo", ""));
+        assert!(!is_joined("role/deployy", "role/deploy", ""));
+        assert!(!is_joined("role/deploy via y", "role/deploy", " via x"));
+        assert!(!is_joined("role/deplox", "role/deploy", "x"));
+    }
+
+    #[test]
+    fn a_mechanism_is_made_once_per_target_and_suffix() {
+        let rules = crate::rules::RuleSet::builtin();
+        assert!(rules.is_ok());
+        let Ok(rules) = rules else { return };
+        let Some(rule) = rules.rules.first() else {
+            return;
+        };
+        let texts = RuleTexts::new(rule);
+        let role = "arn:aws:iam::111122223333:role/deploy";
+        let first = texts.mechanism(role, "");
+        assert_eq!(
+            first.as_str(),
+            format!("{}: {} on {role}", rule.id, rule.title)
+        );
+        assert_eq!(texts.mechanism(role, "").address(), first.address());
+        let other = texts.mechanism("arn:aws:iam::111122223333:role/deplo", "");
+        assert!(other.ends_with("role/deplo"));
+        let with = texts.mechanism(role, " via x");
+        assert!(with.ends_with("role/deploy via x"));
+        assert_ne!(with.address(), first.address());
+        assert_eq!(texts.mechanism(role, " via x").address(), with.address());
+        assert_eq!(
+            texts
+                .mechanism("arn:aws:iam::111122223333:role/deplo", "")
+                .address(),
+            other.address()
+        );
+    }
 }
