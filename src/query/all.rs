@@ -14,7 +14,7 @@
 //! Definite reach is only needed for administrator control, so that closure is kept over
 //! account-control nodes alone.
 
-use super::condense::Condensed;
+use super::condense::{Condensed, Listing};
 use crate::graph::{Compact, Graph, NodeId, NodeKind, Reach};
 use fixedbitset::FixedBitSet;
 
@@ -91,7 +91,7 @@ impl Set {
 /// universe) of every node it reaches, itself included. Calls `visit(members, set)` for each
 /// component holding a start.
 fn closure(
-    condensed: &Condensed,
+    condensed: &Condensed<'_>,
     position: &[u32],
     width: usize,
     is_start: &[bool],
@@ -99,11 +99,15 @@ fn closure(
     mut visit: impl FnMut(&[u32], &Set),
 ) {
     let count = condensed.len();
-    let sink = |c: usize| condensed.successors(c).is_empty();
+    let sink = |c: usize| condensed.is_sink(c);
+    // A component's successors are read from the rows twice: here, and when it is reached.
+    let mut listing = Listing::new(condensed);
+    let mut successors: Vec<u32> = Vec::new();
     // How many components still need each component's set; sinks never get one.
     let mut waiting = vec![0u32; count];
     for c in 0..count {
-        for &d in condensed.successors(c) {
+        condensed.successors(c, &mut listing, &mut successors);
+        for &d in &successors {
             if !sink(d as usize) {
                 waiting[d as usize] += 1;
             }
@@ -115,9 +119,9 @@ fn closure(
         let members = condensed.members(c);
         let holds_start = members.iter().any(|&n| is_start[n as usize]);
         let needed = waiting[c] > 0 || holds_start;
-        let successors = condensed.successors(c);
+        condensed.successors(c, &mut listing, &mut successors);
         if !needed {
-            for &d in successors {
+            for &d in &successors {
                 let d = d as usize;
                 if !sink(d) {
                     waiting[d] -= 1;
@@ -141,7 +145,7 @@ fn closure(
         // The child bitset to start from: one no other component needs (taken over, not
         // copied) if there is one, else a copy of any.
         let mut base: Option<(usize, bool)> = None;
-        for &d in successors {
+        for &d in &successors {
             let d = d as usize;
             if sink(d) {
                 add(condensed.members(d), &mut scratch);
@@ -159,7 +163,7 @@ fn closure(
         };
         match &mut set {
             Some(Set::Many(bits)) => {
-                for &d in successors {
+                for &d in &successors {
                     let d = d as usize;
                     if base.is_some_and(|(b, _)| b == d) {
                         continue;
@@ -175,7 +179,7 @@ fn closure(
                 scratch.iter().for_each(|&p| bits.insert(p as usize));
             }
             _ => {
-                for &d in successors {
+                for &d in &successors {
                     if let Some(Set::Few(child)) = &sets[d as usize] {
                         scratch.extend_from_slice(child);
                     }
@@ -191,7 +195,7 @@ fn closure(
                 });
             }
         }
-        for &d in successors {
+        for &d in &successors {
             let d = d as usize;
             if !sink(d) {
                 waiting[d] -= 1;

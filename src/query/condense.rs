@@ -6,19 +6,42 @@ use crate::graph::compact::target;
 
 /// The condensation of the graph (over all edges, or definite edges only): components
 /// numbered sinks first, so that every component's successors come before it.
-pub(super) struct Condensed {
+///
+/// A component's successors are read from its members' rows when asked for
+/// ([`Condensed::successors`]), not kept: on an organisation's graph nearly every edge joins
+/// two components, and a list of them cost four bytes an edge, tens of millions.
+pub(super) struct Condensed<'c> {
+    compact: &'c Compact,
+    definite_only: bool,
     /// Members of component `c`: `members[member_start[c]..member_start[c + 1]]`.
     member_start: Vec<u32>,
     members: Vec<u32>,
-    /// Distinct successors of component `c` (itself excluded), in the same layout.
-    successor_start: Vec<u32>,
-    successors: Vec<u32>,
+    /// Each node's component (`u32::MAX` for an index no node holds).
+    component: Vec<u32>,
+    /// The components with no successor.
+    sinks: fixedbitset::FixedBitSet,
 }
 
-impl Condensed {
+/// What [`Condensed::successors`] needs between calls: the last call that listed each
+/// component, to list it once.
+pub(super) struct Listing {
+    listed: Vec<u32>,
+    call: u32,
+}
+
+impl Listing {
+    pub fn new(condensed: &Condensed<'_>) -> Listing {
+        Listing {
+            listed: vec![0; condensed.len()],
+            call: 0,
+        }
+    }
+}
+
+impl<'c> Condensed<'c> {
     /// Tarjan's algorithm, iterative (a recursive one overflows the stack on long chains).
     /// O(V + E).
-    pub fn new(compact: &Compact, definite_only: bool) -> Condensed {
+    pub fn new(compact: &'c Compact, definite_only: bool) -> Condensed<'c> {
         const NONE: u32 = u32::MAX;
         let bound = compact.bound();
         let mut index = vec![NONE; bound];
@@ -99,29 +122,24 @@ impl Condensed {
             }
             (start, members)
         };
-        let mut successor_start = Vec::with_capacity(count + 1);
-        let mut successors = Vec::new();
-        // The last component that listed each successor, to list it once.
-        let mut listed = vec![NONE; count];
-        successor_start.push(0);
+        let mut sinks = fixedbitset::FixedBitSet::with_capacity(count);
         for c in 0..count {
             let range = member_start[c] as usize..member_start[c + 1] as usize;
-            for &n in &members[range] {
-                for packed in compact.raw(n as usize, false, definite_only).neighbours() {
-                    let d = component[target(packed) as usize];
-                    if d != c as u32 && listed[d as usize] != c as u32 {
-                        listed[d as usize] = c as u32;
-                        successors.push(d);
-                    }
-                }
-            }
-            successor_start.push(successors.len() as u32);
+            let leaves = members[range].iter().any(|&n| {
+                compact
+                    .raw(n as usize, false, definite_only)
+                    .neighbours()
+                    .any(|packed| component[target(packed) as usize] != c as u32)
+            });
+            sinks.set(c, !leaves);
         }
         Condensed {
+            compact,
+            definite_only,
             member_start,
             members,
-            successor_start,
-            successors,
+            component,
+            sinks,
         }
     }
 
@@ -133,8 +151,34 @@ impl Condensed {
         slice(&self.member_start, &self.members, c)
     }
 
-    pub fn successors(&self, c: usize) -> &[u32] {
-        slice(&self.successor_start, &self.successors, c)
+    /// Whether component `c` has no successor.
+    pub fn is_sink(&self, c: usize) -> bool {
+        self.sinks.contains(c)
+    }
+
+    /// The distinct successors of component `c` (itself excluded), in order of first edge
+    /// from its members, into `out`. O(edges of its members).
+    pub fn successors(&self, c: usize, listing: &mut Listing, out: &mut Vec<u32>) {
+        out.clear();
+        if listing.call == u32::MAX {
+            listing.listed.iter_mut().for_each(|l| *l = 0);
+            listing.call = 0;
+        }
+        listing.call += 1;
+        let call = listing.call;
+        for &n in self.members(c) {
+            let row = self.compact.raw(n as usize, false, self.definite_only);
+            for packed in row.neighbours() {
+                let d = self.component[target(packed) as usize];
+                if d != c as u32
+                    && let Some(l) = listing.listed.get_mut(d as usize)
+                    && *l != call
+                {
+                    *l = call;
+                    out.push(d);
+                }
+            }
+        }
     }
 }
 
