@@ -10,7 +10,7 @@ use crate::rules::Rule;
 use crate::snapshot::Snapshot;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 const PLAYBOOKS: &str = include_str!("../../policies/revocation/aws.toml");
@@ -248,14 +248,54 @@ fn hours(secs: i64) -> String {
     }
 }
 
+/// What the plan asks of the edges into the radius, found in one scan of the edge list:
+/// through [`Graph::in_edges`] it would first build the incoming rows, 8 bytes an edge.
+struct IntoReach {
+    /// An escalation from the radius targets the key's owner.
+    owner_targeted: bool,
+    /// Each reached session's longest lifetime over the edges into it from the radius or
+    /// the key, in seconds.
+    lifetimes: HashMap<NodeId, u32>,
+}
+
+impl IntoReach {
+    fn scan(graph: &Graph, in_reach: &[bool], start: NodeId, owner: Option<NodeId>) -> Self {
+        let mut into = IntoReach {
+            owner_targeted: false,
+            lifetimes: HashMap::new(),
+        };
+        let masked = graph.masked();
+        for (e, from, to, slot) in graph.edge_entries() {
+            let from_reach = in_reach[from.index()];
+            if !(from_reach || from == start) || masked.contains(&e) {
+                continue;
+            }
+            if from_reach && Some(to) == owner && slot.kind == EdgeKind::EscalatesTo {
+                into.owner_targeted = true;
+            }
+            if !in_reach[to.index()] || graph.node(to).kind != NodeKind::Session {
+                continue;
+            }
+            if let Some(secs) = graph.edge(e).evidence.session_max_secs {
+                let longest = into.lifetimes.entry(to).or_insert(secs);
+                *longest = (*longest).max(secs);
+            }
+        }
+        into
+    }
+}
+
 pub fn plan(mut inputs: Inputs) -> Result<Plan, String> {
     let books = playbooks()?;
     let book = |applies: &str| books.iter().find(|b| b.applies_to == applies).cloned();
     let graph = &*inputs.graph;
     let start = graph.node(inputs.start).clone();
     let reach = crate::query::radius(graph, inputs.start);
-    // Looked up for every edge around the radius: a set, not a scan of the radius.
-    let reached: HashSet<NodeId> = reach.reached.iter().map(|r| r.node).collect();
+    // Looked up for both ends of every edge of the graph: a flag per node.
+    let mut in_reach = vec![false; graph.node_bound()];
+    for r in &reach.reached {
+        in_reach[r.node.index()] = true;
+    }
     let now = inputs.now.to_rfc3339_opts(SecondsFormat::Secs, true);
     let since = inputs
         .exposed_since
@@ -307,13 +347,9 @@ pub fn plan(mut inputs: Inputs) -> Result<Plan, String> {
         graph.node(r.node).kind == NodeKind::AccountControl
             && graph.node(r.node).account.as_deref() == account.as_deref()
     });
-    let owner_targeted = owner_user.is_some_and(|(_, u)| {
-        graph.find_key(&u.arn).is_some_and(|n| {
-            graph.in_edges(n).any(|(e, from)| {
-                graph.edge(e).kind == EdgeKind::EscalatesTo && reached.contains(&from)
-            })
-        })
-    });
+    let owner_node = owner_user.and_then(|(_, u)| graph.find_key(&u.arn));
+    let into = IntoReach::scan(graph, &in_reach, inputs.start, owner_node);
+    let owner_targeted = into.owner_targeted;
     if admin_of_own || owner_targeted {
         if let (Some(pb), Some((acct, user))) = (book("user"), owner_user) {
             let others: Vec<String> = acct
@@ -368,14 +404,7 @@ pub fn plan(mut inputs: Inputs) -> Result<Plan, String> {
     // 2. Sessions the key could have minted, and those of every role it reaches.
     // The longest any reached principal could make it live, not just the witness's edge: a
     // role assumed directly lives longer than one reached by chaining.
-    let lifetime = |r: &crate::query::Reached| {
-        graph
-            .in_edges(r.node)
-            .filter(|(_, from)| reached.contains(from) || *from == inputs.start)
-            .filter_map(|(e, _)| graph.edge(e).evidence.session_max_secs)
-            .max()
-            .map(i64::from)
-    };
+    let lifetime = |r: &crate::query::Reached| into.lifetimes.get(&r.node).copied().map(i64::from);
     // One step per user however many of its session kinds the radius holds: a set, since a
     // wide radius holds tens of thousands of sessions.
     let mut users_with_sessions_step: HashSet<String> = HashSet::new();
@@ -458,26 +487,31 @@ pub fn plan(mut inputs: Inputs) -> Result<Plan, String> {
 
     // 3. Persistence: what each technique in the radius could have left, and where to look.
     // Each use is the text "actor -> target"; a wide radius holds millions, so they are kept
-    // as label pairs, ordered and told apart as their texts would be, and only the few shown
-    // are written out.
-    let mut techniques: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
+    // as pairs of nodes (8 bytes, not the 32 of two label slices), ordered and told apart as
+    // their texts would be, and only the few shown are written out.
+    let mut techniques: BTreeMap<&str, Vec<(NodeId, NodeId)>> = BTreeMap::new();
     for r in &reach.reached {
         for (e, to) in graph.out_edges(r.node) {
             let edge = graph.edge(e);
             if let (EdgeKind::EscalatesTo, Some(rule)) = (edge.kind, &edge.evidence.rule) {
-                if reached.contains(&to) {
-                    let labels = (
-                        graph.node(r.node).label.as_str(),
-                        graph.node(to).label.as_str(),
-                    );
-                    techniques.entry(rule.as_str()).or_default().push(labels);
+                if in_reach[to.index()] {
+                    techniques
+                        .entry(rule.as_str())
+                        .or_default()
+                        .push((r.node, to));
                 }
             }
         }
     }
+    let labels = |&(from, to): &(NodeId, NodeId)| {
+        (
+            graph.node(from).label.as_str(),
+            graph.node(to).label.as_str(),
+        )
+    };
     for (rule_id, mut uses) in techniques {
-        uses.sort_unstable_by(|a, b| use_text(a).cmp(use_text(b)));
-        uses.dedup_by(|a, b| use_text(a).eq(use_text(b)));
+        uses.sort_unstable_by(|a, b| use_text(&labels(a)).cmp(use_text(&labels(b))));
+        uses.dedup_by(|a, b| use_text(&labels(a)).eq(use_text(&labels(b))));
         let Some(rule) = inputs.rules.iter().find(|r| r.id == rule_id) else {
             continue;
         };
@@ -493,7 +527,10 @@ pub fn plan(mut inputs: Inputs) -> Result<Plan, String> {
         let mut because: Vec<String> = uses
             .iter()
             .take(5)
-            .map(|(from, to)| format!("{from} -> {to}"))
+            .map(|pair| {
+                let (from, to) = labels(pair);
+                format!("{from} -> {to}")
+            })
             .collect();
         if uses.len() > 5 {
             because.push(format!("... and {} more", uses.len() - 5));
@@ -1102,6 +1139,54 @@ mod tests {
         }
         // Every playbook that changes the account says what it costs.
         assert!(books.iter().all(|b| !b.cost.is_empty()));
+    }
+
+    /// Compared against [`Graph::in_edges`]: the scan must see exactly the edges into each
+    /// node that the incoming rows hold, masked ones left out.
+    #[test]
+    fn into_reach_reads_the_edges_into_the_radius() {
+        use crate::graph::{Edge, Evidence, Node};
+        let mut g = Graph::new();
+        let mut node = |kind, class, key: &str| g.add_node(Node::new(kind, "aws", class, key, key));
+        let key = node(NodeKind::Credential, "access-key", "AKIAIOSFODNN7EXAMPLE");
+        let owner = node(NodeKind::Principal, "user", "user/owner");
+        let actor = node(NodeKind::Principal, "role", "role/actor");
+        let outsider = node(NodeKind::Principal, "role", "role/outsider");
+        let session = node(NodeKind::Session, "role-session", "role/actor/*");
+        let lasting = |secs| {
+            let mut evidence = Evidence::new("assumes");
+            evidence.session_max_secs = Some(secs);
+            Edge::new(EdgeKind::Assumes, evidence)
+        };
+        let escalates = || Edge::new(EdgeKind::EscalatesTo, Evidence::new("escalates"));
+        g.add_edge(key, session, lasting(3_600));
+        g.add_edge(actor, session, lasting(7_200));
+        // Longer, but from outside the radius or hidden by an overlay: not counted.
+        g.add_edge(outsider, session, lasting(43_200));
+        let masked = g.add_edge(actor, session, lasting(36_000));
+        g.mask_edge(masked);
+        let mut in_reach = vec![false; g.node_bound()];
+        for n in [owner, actor, session] {
+            in_reach[n.index()] = true;
+        }
+
+        let into = IntoReach::scan(&g, &in_reach, key, Some(owner));
+        assert!(!into.owner_targeted);
+        assert_eq!(into.lifetimes.get(&session), Some(&7_200));
+        let by_rows = g
+            .in_edges(session)
+            .filter(|(_, from)| in_reach[from.index()] || *from == key)
+            .filter_map(|(e, _)| g.edge(e).evidence.session_max_secs)
+            .max();
+        assert_eq!(into.lifetimes.get(&session).copied(), by_rows);
+
+        // An escalation onto the owner from outside the radius (the key itself is not in it)
+        // does not target it; one from inside does.
+        g.add_edge(outsider, owner, escalates());
+        g.add_edge(key, owner, escalates());
+        assert!(!IntoReach::scan(&g, &in_reach, key, Some(owner)).owner_targeted);
+        g.add_edge(actor, owner, escalates());
+        assert!(IntoReach::scan(&g, &in_reach, key, Some(owner)).owner_targeted);
     }
 
     #[test]
