@@ -86,7 +86,7 @@ pub fn run(
     let plan = plan(inputs).map_err(CliError::Usage)?;
     let text = match args.format {
         PlanFormat::Md => report::plan::markdown(&plan),
-        PlanFormat::Json => report::plan::json(&plan)?,
+        PlanFormat::Json => return Ok(report::plan::write_json(&plan, out)?),
         PlanFormat::Sh => report::plan::shell(&plan),
     };
     out.write_all(text.as_bytes())?;

@@ -108,10 +108,20 @@ pub fn markdown(plan: &Plan) -> String {
     out
 }
 
-pub fn json(plan: &Plan) -> Result<String, serde_json::Error> {
-    let mut out = serde_json::to_string_pretty(plan)?;
-    out.push('\n');
-    Ok(out)
+/// Writes the plan as JSON to `out` as it is encoded, without holding the text: a wide
+/// radius's plan runs to tens of megabytes. An encoding error (none is possible for these
+/// types) is reported as [`std::io::ErrorKind::InvalidData`].
+pub fn write_json(plan: &Plan, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
+    serde_json::to_writer_pretty(&mut out, plan).map_err(|e| {
+        if e.is_io() {
+            std::io::Error::from(e)
+        } else {
+            std::io::Error::new(std::io::ErrorKind::InvalidData, e)
+        }
+    })?;
+    std::io::Write::write_all(&mut out, b"\n")?;
+    std::io::Write::flush(&mut out)
 }
 
 /// Every mutating command commented out: a person reviews the script and uncomments what
