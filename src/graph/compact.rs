@@ -10,7 +10,8 @@
 //!
 //! The outgoing rows name their edges in runs of consecutive edge numbers, not one number an
 //! edge: a graph's edges are added source by source, so a row is one or two runs. On an
-//! organisation of 37 million edges that is about 20 MB instead of 150.
+//! organisation of 37 million edges that is about 20 MB instead of 150. Rows whose edges do
+//! not come in runs keep a number an edge, whichever form is smaller.
 //!
 //! Masked edges (what-if overlays) are left out when the arrays are built; [`Graph`] drops
 //! them on every change (node or edge added or removed, mask set or cleared) and puts back
@@ -162,8 +163,14 @@ impl Default for EdgeIds {
 
 impl Rows {
     /// Counting sort of `(source, packed target, edge)` by source, edges in the order given,
-    /// which must be increasing edge index (as [`Graph::edge_entries`] lists them).
+    /// which must be increasing edge index (as [`Graph::edge_entries`] lists them). Edge
+    /// numbers are kept in runs, or one by one where that is smaller.
     fn new<I: Iterator<Item = (u32, u32, u32)>>(bound: usize, edges: impl Fn() -> I) -> Rows {
+        Rows::in_runs(bound, edges).smaller()
+    }
+
+    /// [`Rows::new`] with the edge numbers always in runs.
+    fn in_runs<I: Iterator<Item = (u32, u32, u32)>>(bound: usize, edges: impl Fn() -> I) -> Rows {
         // Two passes over the edges, counting each row then filling it: a graph's edges are
         // not first copied into a list of their own (12 bytes an edge, tens of millions).
         let mut start = vec![0u32; bound + 1];
@@ -207,6 +214,25 @@ impl Rows {
                 at,
                 first,
             },
+        }
+    }
+
+    /// These rows with their edge numbers one by one, if that takes less room than their runs:
+    /// a run costs 8 bytes and a row 4 more, a number kept alone 4. A graph whose edges were
+    /// not added source by source has nearly a run an edge.
+    fn smaller(self) -> Rows {
+        let EdgeIds::Runs { row_runs, at, .. } = &self.edge else {
+            return self;
+        };
+        if row_runs.len() + 2 * at.len() <= self.other.len() {
+            return self;
+        }
+        let each = (0..self.len())
+            .flat_map(|n| self.row(n, false).iter().map(|(_, e)| e))
+            .collect();
+        Rows {
+            edge: EdgeIds::Each(each),
+            ..self
         }
     }
 
@@ -364,10 +390,7 @@ impl<'a> Row<'a> {
             RowEdges::Runs { at, first, base } => {
                 let global = base + position as u32;
                 let run = at.partition_point(|&a| a <= global).saturating_sub(1);
-                match (at.get(run), first.get(run)) {
-                    (Some(&a), Some(&f)) => f + (global - a),
-                    _ => u32::MAX,
-                }
+                edge_in_run(at, first, run, global)
             }
         }
     }
@@ -400,6 +423,16 @@ impl<'a> Row<'a> {
     }
 }
 
+/// The edge number at position `global` of the rows, which run `run` holds: [`Row::edge`]
+/// finds the run by a search, [`RowIter`] by walking the runs in order.
+#[inline]
+fn edge_in_run(at: &[u32], first: &[u32], run: usize, global: u32) -> u32 {
+    match (at.get(run), first.get(run)) {
+        (Some(&a), Some(&f)) => f + (global - a),
+        _ => u32::MAX,
+    }
+}
+
 /// See [`Row::iter`].
 pub(crate) struct RowIter<'a> {
     row: Row<'a>,
@@ -427,10 +460,7 @@ impl Iterator for RowIter<'_> {
                     while at.get(self.run + 1).is_some_and(|&a| a <= global) {
                         self.run += 1;
                     }
-                    match (at.get(self.run), first.get(self.run)) {
-                        (Some(&a), Some(&f)) => f + (global - a),
-                        _ => u32::MAX,
-                    }
+                    edge_in_run(at, first, self.run, global)
                 }
             };
             return Some((packed, edge));
@@ -744,6 +774,27 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// Edges added source by source keep their numbers in runs; edges whose sources take
+    /// turns would have a run an edge, and keep a number each.
+    #[test]
+    fn edge_numbers_take_the_smaller_form() {
+        let (a, b) = (packed(1, Reach::Definite), packed(0, Reach::Definite));
+        let by_source: Vec<(u32, u32, u32)> = (0..8)
+            .map(|e| (e / 4, if e < 4 { a } else { b }, e))
+            .collect();
+        let rows = Rows::new(2, || by_source.iter().copied());
+        assert!(matches!(rows.edge, EdgeIds::Runs { .. }), "{rows:?}");
+        let alternating: Vec<(u32, u32, u32)> = (0..8)
+            .map(|e| (e % 2, if e % 2 == 0 { a } else { b }, e))
+            .collect();
+        let rows = Rows::new(2, || alternating.iter().copied());
+        assert!(matches!(rows.edge, EdgeIds::Each(_)), "{rows:?}");
+        assert_eq!(
+            rows.row(1, false).to_vec(),
+            vec![(b, 1), (b, 3), (b, 5), (b, 7)]
+        );
+    }
+
     proptest! {
         /// Rows that name their edges in runs read the same as a plain list of each node's
         /// edges in order, followed in full, definite edges alone, or from a position on.
@@ -763,11 +814,18 @@ mod tests {
                     (s as u32, packed(t, reach), number)
                 })
                 .collect();
-            let rows = Rows::new(bound, || edges.iter().copied());
+            let rows = Rows::in_runs(bound, || edges.iter().copied());
             let in_runs = matches!(rows.edge, EdgeIds::Runs { .. });
             prop_assert!(in_runs);
-            let incoming = rows.transpose();
-            // The same rows with a number per edge transpose alike.
+            // A run starts at each edge whose number does not follow its source's last one.
+            let mut last = vec![None; bound];
+            let mut runs = 0;
+            for &(s, _, e) in &edges {
+                runs += usize::from(last[s as usize].is_none_or(|l: u32| l + 1 != e));
+                last[s as usize] = Some(e);
+            }
+            // The same rows with a number per edge read and transpose alike; `new` keeps the
+            // smaller of the two forms.
             let each = Rows {
                 start: rows.start.clone(),
                 other: rows.other.clone(),
@@ -775,14 +833,25 @@ mod tests {
                     (0..bound).flat_map(|n| rows.row(n, false).iter().map(|(_, e)| e)).collect(),
                 ),
             };
+            let chosen = Rows::new(bound, || edges.iter().copied());
+            let runs_smaller = (bound + 1) + 2 * runs <= edges.len();
+            prop_assert_eq!(chosen.edge.clone(), if runs_smaller { rows.edge.clone() } else { each.edge.clone() });
+            let incoming = rows.transpose();
             prop_assert_eq!(each.transpose(), incoming.clone());
             for n in 0..bound {
+                prop_assert_eq!(each.row(n, false).to_vec(), rows.row(n, false).to_vec());
+                prop_assert_eq!(each.row(n, true).to_vec(), rows.row(n, true).to_vec());
                 let given: Vec<(u32, u32)> = edges
                     .iter()
                     .filter(|&&(s, _, _)| s as usize == n)
                     .map(|&(_, t, e)| (t, e))
                     .collect();
                 prop_assert_eq!(rows.row(n, false).to_vec(), given.clone());
+                // A single position's number, found by search rather than by walking.
+                for (at, &(_, e)) in given.iter().enumerate() {
+                    prop_assert_eq!(rows.row(n, false).edge(at), e);
+                    prop_assert_eq!(each.row(n, false).edge(at), e);
+                }
                 let definite_given: Vec<(u32, u32)> =
                     given.iter().copied().filter(|&(t, _)| definite(t)).collect();
                 prop_assert_eq!(rows.row(n, true).to_vec(), definite_given.clone());
