@@ -3,7 +3,7 @@
 //! say how to carry each out; the emitters of `report::plan` only print.
 
 use super::model::Account;
-use super::whatif::{Change, apply, radius_after};
+use super::whatif::{Change, apply};
 use crate::graph::{EdgeKind, Graph, NodeId, NodeKind, Reach};
 use crate::query::Radius;
 use crate::rules::Rule;
@@ -287,10 +287,13 @@ impl IntoReach {
 
 pub fn plan(mut inputs: Inputs) -> Result<Plan, String> {
     let books = playbooks()?;
+    let reach = crate::query::radius(inputs.graph, inputs.start);
+    // The corrections first: their what-ifs are the plan's widest moment, and the steps (one
+    // per reached session, hundreds of thousands for a wide key) need not be held during them.
+    let corrections = corrections(&mut inputs, &reach);
     let book = |applies: &str| books.iter().find(|b| b.applies_to == applies).cloned();
     let graph = &*inputs.graph;
     let start = graph.node(inputs.start).clone();
-    let reach = crate::query::radius(graph, inputs.start);
     // Looked up for both ends of every edge of the graph: a flag per node.
     let mut in_reach = vec![false; graph.node_bound()];
     for r in &reach.reached {
@@ -486,22 +489,27 @@ pub fn plan(mut inputs: Inputs) -> Result<Plan, String> {
     }
 
     // 3. Persistence: what each technique in the radius could have left, and where to look.
-    // Each use is the text "actor -> target"; a wide radius holds millions, so they are kept
-    // as pairs of nodes (8 bytes, not the 32 of two label slices), ordered and told apart as
-    // their texts would be, and only the few shown are written out.
-    let mut techniques: BTreeMap<&str, Vec<(NodeId, NodeId)>> = BTreeMap::new();
-    for r in &reach.reached {
-        for (e, to) in graph.out_edges(r.node) {
-            let edge = graph.edge(e);
-            if let (EdgeKind::EscalatesTo, Some(rule)) = (edge.kind, &edge.evidence.rule) {
-                if in_reach[to.index()] {
-                    techniques
-                        .entry(rule.as_str())
-                        .or_default()
-                        .push((r.node, to));
+    // Each use is the text "actor -> target"; a wide radius holds millions. They are gathered
+    // one technique at a time (a scan of the radius's edges each) as pairs of nodes (8 bytes,
+    // not the 32 of two label slices), ordered and told apart as their texts would be, and
+    // only the few shown are written out.
+    let in_reach = &in_reach;
+    let escalations = || {
+        reach.reached.iter().flat_map(|r| {
+            graph.out_edges(r.node).filter_map(move |(e, to)| {
+                let edge = graph.edge(e);
+                match (edge.kind, &edge.evidence.rule) {
+                    (EdgeKind::EscalatesTo, Some(rule)) if in_reach[to.index()] => {
+                        Some((rule.as_str(), (r.node, to)))
+                    }
+                    _ => None,
                 }
-            }
-        }
+            })
+        })
+    };
+    let mut techniques: BTreeMap<&str, usize> = BTreeMap::new();
+    for (rule, _) in escalations() {
+        *techniques.entry(rule).or_default() += 1;
     }
     let labels = |&(from, to): &(NodeId, NodeId)| {
         (
@@ -509,7 +517,13 @@ pub fn plan(mut inputs: Inputs) -> Result<Plan, String> {
             graph.node(to).label.as_str(),
         )
     };
-    for (rule_id, mut uses) in techniques {
+    for (rule_id, count) in techniques {
+        let mut uses: Vec<(NodeId, NodeId)> = Vec::with_capacity(count);
+        uses.extend(
+            escalations()
+                .filter(|&(rule, _)| rule == rule_id)
+                .map(|(_, pair)| pair),
+        );
         uses.sort_unstable_by(|a, b| use_text(&labels(a)).cmp(use_text(&labels(b))));
         uses.dedup_by(|a, b| use_text(&labels(a)).eq(use_text(&labels(b))));
         let Some(rule) = inputs.rules.iter().find(|r| r.id == rule_id) else {
@@ -618,7 +632,6 @@ pub fn plan(mut inputs: Inputs) -> Result<Plan, String> {
         .map(|r| r.as_str())
         .unwrap_or("none");
     let replace_with = replacement(owner_user.map(|(a, u)| (&**a, u)));
-    let corrections = corrections(&mut inputs, &reach);
     Ok(Plan {
         schema: "blastmap.revoke-plan.v1",
         key: start.key.clone(),
@@ -780,14 +793,17 @@ fn store_steps(
 /// Where a radius stands: its administrator reach and how many principals it holds.
 type Standing = (Option<Reach>, usize);
 
-fn standing(v: &[super::whatif::ReachedKey]) -> Standing {
-    let admin = v
-        .iter()
-        .filter(|r| r.kind == NodeKind::AccountControl)
-        .map(|r| r.reach)
-        .min();
-    let principals = v.iter().filter(|r| r.kind == NodeKind::Principal).count();
-    (admin, principals)
+fn standing(graph: &Graph, reach: &Radius) -> Standing {
+    let of = |kind: NodeKind| {
+        reach
+            .reached
+            .iter()
+            .filter(move |r| graph.node(r.node).kind == kind)
+    };
+    (
+        of(NodeKind::AccountControl).map(|r| r.reach).min(),
+        of(NodeKind::Principal).count(),
+    )
 }
 
 fn admin_rank(a: Option<Reach>) -> u8 {
@@ -926,19 +942,7 @@ fn corrections(inputs: &mut Inputs, reach: &Radius) -> Vec<Correction> {
     const MAX_SET: usize = 6;
     let key = inputs.graph.node(inputs.start).key.clone();
     // The radius the plan was built from is the "before" of every correction.
-    let before: Standing = {
-        let graph = &*inputs.graph;
-        let of = |kind: NodeKind| {
-            reach
-                .reached
-                .iter()
-                .filter(move |r| graph.node(r.node).kind == kind)
-        };
-        (
-            of(NodeKind::AccountControl).map(|r| r.reach).min(),
-            of(NodeKind::Principal).count(),
-        )
-    };
+    let before = standing(inputs.graph, reach);
     let word = |a: Option<Reach>| a.map(|r| r.as_str()).unwrap_or("none");
     let correction = |picked: &[(Change, String)], after: Standing| Correction {
         changes: picked.iter().map(|(c, _)| c.describe()).collect(),
@@ -949,9 +953,14 @@ fn corrections(inputs: &mut Inputs, reach: &Radius) -> Vec<Correction> {
         principals_after: after.1,
     };
     let (snapshot, rules) = (inputs.snapshot, inputs.rules);
+    // Read on the overlaid graph: the radius is not kept past its standing.
     let measure = |graph: &mut Graph, changes: &[Change]| -> Option<Standing> {
         let applied = apply(snapshot, changes).ok()?;
-        Some(standing(&radius_after(graph, &key, &applied, rules)))
+        Some(super::whatif::with_changes(graph, &applied, rules, |g| {
+            g.find_key(&key)
+                .map(|start| standing(g, &crate::query::radius(g, start)))
+                .unwrap_or_default()
+        }))
     };
 
     let mut pool = candidates(inputs.graph, reach, rules);
