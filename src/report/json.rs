@@ -208,9 +208,17 @@ fn radius_doc_with<'a, Nodes>(
 /// holding the document in memory. An encoding error (none is possible for these types) is
 /// reported as [`std::io::ErrorKind::InvalidData`].
 pub fn write_radius(summary: &RadiusSummary, out: &mut dyn Write) -> std::io::Result<()> {
+    write_pretty(&radius_doc_with(summary, StreamedNodes { summary }), out)
+}
+
+/// Writes `value` as pretty JSON and a newline to `out` as it is encoded, through a buffer of
+/// its own. An encoding error is reported as [`std::io::ErrorKind::InvalidData`].
+pub(crate) fn write_pretty<T: Serialize + ?Sized>(
+    value: &T,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
-    let doc = radius_doc_with(summary, StreamedNodes { summary });
-    serde_json::to_writer_pretty(&mut out, &doc).map_err(|e| {
+    serde_json::to_writer_pretty(&mut out, value).map_err(|e| {
         if e.is_io() {
             std::io::Error::from(e)
         } else {

@@ -112,16 +112,7 @@ pub fn markdown(plan: &Plan) -> String {
 /// radius's plan runs to tens of megabytes. An encoding error (none is possible for these
 /// types) is reported as [`std::io::ErrorKind::InvalidData`].
 pub fn write_json(plan: &Plan, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
-    serde_json::to_writer_pretty(&mut out, plan).map_err(|e| {
-        if e.is_io() {
-            std::io::Error::from(e)
-        } else {
-            std::io::Error::new(std::io::ErrorKind::InvalidData, e)
-        }
-    })?;
-    std::io::Write::write_all(&mut out, b"\n")?;
-    std::io::Write::flush(&mut out)
+    super::json::write_pretty(plan, out)
 }
 
 /// Every mutating command commented out: a person reviews the script and uncomments what
