@@ -3,7 +3,7 @@
 //! `blastmap can`, conditional where a resource it needs is not in the snapshot.
 
 use super::admin::admin_edge;
-use crate::aws::authz::{Authorizer, Decision};
+use crate::aws::authz::{Authorizer, Decision, ManyResources};
 use crate::aws::model::{Account, Role};
 use crate::aws::organization::Organization;
 use crate::aws::policy::document::{Effect, Principals};
@@ -56,7 +56,12 @@ pub struct Escalation<'a> {
     /// The evidence texts of each rule (same index as `rules`), made once: a technique's
     /// edges from every actor of the organisation cite them.
     texts: Vec<RuleTexts>,
+    /// Per rule and permission, the condition keys its request carries besides the actor's.
+    keys: Vec<Vec<Vec<(&'a str, &'a str)>>>,
 }
+
+/// One actor's questions, per rule and permission, asked of each target in turn.
+type Asked<'q, 'a> = HashMap<(usize, usize), ManyResources<'q, 'a>, foldhash::fast::RandomState>;
 
 /// The texts a rule's edges carry whatever the actor.
 struct RuleTexts {
@@ -181,6 +186,10 @@ impl<'a> Escalation<'a> {
             everything,
             roles,
             texts: rules.iter().map(RuleTexts::new).collect(),
+            keys: rules
+                .iter()
+                .map(|rule| rule.permissions.iter().map(request_keys).collect())
+                .collect(),
         }
     }
 
@@ -214,6 +223,7 @@ impl<'a> Escalation<'a> {
         }
         // The same for every technique and target that grants the actor itself everything.
         let empowered_admin = std::cell::OnceCell::new();
+        let mut asked = Asked::default();
         for (index, rule) in self.rules.iter().enumerate() {
             let texts = &self.texts[index];
             let mut aims = self.aims(rule, actor);
@@ -229,7 +239,7 @@ impl<'a> Escalation<'a> {
                 continue;
             }
             for aim in aims {
-                let Some(mut decision) = self.decide(rule, texts, actor, &aim) else {
+                let Some(mut decision) = self.decide(index, actor, &aim, &mut asked) else {
                     continue;
                 };
                 let (to, kind) = match rule.gives {
@@ -375,18 +385,21 @@ impl<'a> Escalation<'a> {
     ) -> Option<(Evidence, bool, String)> {
         let mut best: Option<(Evidence, bool, String)> = None;
         let empowered_admin = std::cell::OnceCell::new();
-        for (rule, texts) in self.rules.iter().zip(&self.texts).filter(|(r, _)| {
-            r.gives == Gives::Admin
-                && matches!(
-                    r.target,
+        let mut asked = Asked::default();
+        for (index, (rule, texts)) in self.rules.iter().zip(&self.texts).enumerate() {
+            if rule.gives != Gives::Admin
+                || !matches!(
+                    rule.target,
                     Target::Myself | Target::OwnGroup | Target::OwnPolicy
                 )
-        }) {
+            {
+                continue;
+            }
             if !self.may_apply(rule, principal) {
                 continue;
             }
             for aim in self.aims(rule, principal) {
-                let Some(mut decision) = self.decide(rule, texts, principal, &aim) else {
+                let Some(mut decision) = self.decide(index, principal, &aim, &mut asked) else {
                     continue;
                 };
                 let admin = empowered_admin.get_or_init(|| self.with_everything(principal, scps));
@@ -459,28 +472,33 @@ impl<'a> Escalation<'a> {
     }
 
     /// Whether `actor` can apply `rule` to `aim`: every permission, the target's facts, the
-    /// resources it needs.
-    fn decide(
-        &self,
-        rule: &Rule,
-        texts: &RuleTexts,
-        actor: &Principal,
+    /// resources it needs. Questions are asked through `asked`, the actor's own: a permission's decision is shared
+    /// between the targets it cannot tell apart.
+    fn decide<'q>(
+        &'q self,
+        index: usize,
+        actor: &'q Principal<'a>,
         aim: &Aim,
+        asked: &mut Asked<'q, 'a>,
     ) -> Option<Decision> {
+        let (rule, texts) = (&self.rules[index], &self.texts[index]);
         let mut value = Tri::True;
         let mut statements: Vec<StatementRef> = Vec::new();
         let mut undecided: Vec<Undecided> = Vec::new();
-        for permission in &rule.permissions {
+        for (number, permission) in rule.permissions.iter().enumerate() {
             let resource = resource_of(permission, aim.arn(actor), aim.name(actor), actor);
-            let context = request_keys(permission);
-            let d = self.authz.decide_with(
-                actor,
-                &permission.action,
-                &resource,
-                resource.contains('*'),
-                &context,
-                false,
-            );
+            let d = asked
+                .entry((index, number))
+                .or_insert_with(|| {
+                    ManyResources::new(
+                        self.authz,
+                        actor,
+                        &permission.action,
+                        &self.keys[index][number],
+                        false,
+                    )
+                })
+                .decide(&resource, resource.contains('*'));
             if permission.unless_denied {
                 value = value.and(d.deny.not());
                 if !value.possible() {

@@ -166,25 +166,8 @@ fn evaluate_statement(policy: &Policy, statement: &Statement, request: &Request)
     if !action_matches(&statement.actions, request.action) {
         return None;
     }
-    let resource = match &statement.resources {
-        None => Tri::True,
-        Some(resources) => {
-            let mode = match (request.resource_is_pattern, statement.effect) {
-                (false, _) => ResourceMode::Exact,
-                (true, Effect::Allow) => ResourceMode::Some,
-                (true, Effect::Deny) => ResourceMode::All,
-            };
-            let (t, why) = resource_matches(
-                resources,
-                request.resource,
-                request.context,
-                mode,
-                statement.resource_variables,
-            );
-            undecided.extend(why);
-            t
-        }
-    };
+    let (resource, why) = resources_apply(statement, request);
+    undecided.extend(why);
     if resource == Tri::False {
         return None;
     }
@@ -209,6 +192,42 @@ pub fn action_matches(actions: &Actions, action: &str) -> bool {
     match actions {
         Actions::Only(patterns) => patterns.iter().any(|p| pattern::matches(p, action, true)),
         Actions::AllBut(patterns) => !patterns.iter().any(|p| pattern::matches(p, action, true)),
+    }
+}
+
+/// Whether `statement`'s `Resource`/`NotResource` applies to the request's resource, and what
+/// is undecided about it.
+fn resources_apply(statement: &Statement, request: &Request) -> (Tri, Vec<Undecided>) {
+    let Some(resources) = &statement.resources else {
+        return (Tri::True, Vec::new());
+    };
+    let mode = match (request.resource_is_pattern, statement.effect) {
+        (false, _) => ResourceMode::Exact,
+        (true, Effect::Allow) => ResourceMode::Some,
+        (true, Effect::Deny) => ResourceMode::All,
+    };
+    resource_matches(
+        resources,
+        request.resource,
+        request.context,
+        mode,
+        statement.resource_variables,
+    )
+}
+
+/// Whether `statement`'s resources apply to the request's, as [`evaluate`] decides it. What
+/// is undecided about them depends on the statement and the context, never on the resource.
+pub fn resources_tell(statement: &Statement, request: &Request) -> Tri {
+    resources_apply(statement, request).0
+}
+
+/// Whether `statement` applies to every resource whatever the request names: it has no
+/// `Resource` element or lists `*`.
+pub fn names_every_resource(statement: &Statement) -> bool {
+    match &statement.resources {
+        None => true,
+        Some(Resources::Only(patterns)) => patterns.iter().any(|p| p == "*"),
+        Some(Resources::AllBut(_)) => false,
     }
 }
 
@@ -425,6 +444,46 @@ mod tests {
             ..req
         };
         assert_eq!(evaluate([&p], &req).deny(), Tri::False);
+    }
+
+    /// Decisions shared between resources rest on this: a statement naming every resource
+    /// applies, with nothing undecided, whatever the resource and however it is compared.
+    #[test]
+    fn a_statement_naming_every_resource_applies_to_any() {
+        let p = policy(json!({"Statement": [
+            {"Effect": "Allow", "Action": "iam:*", "Resource": ["arn:aws:iam::*:user/${aws:username}", "*"]},
+            {"Effect": "Deny", "Action": "iam:*", "Resource": "*"},
+            {"Effect": "Allow", "Action": "iam:*"},
+            {"Effect": "Allow", "Action": "iam:*", "Resource": "arn:aws:iam::*:role/*"},
+            {"Effect": "Allow", "Action": "iam:*", "NotResource": "*"}
+        ]}));
+        let ctx = Context::new();
+        let every: Vec<bool> = p.statements.iter().map(names_every_resource).collect();
+        assert_eq!(every, [true, true, true, false, false]);
+        for resource in [
+            "arn:aws:iam::111122223333:role/a",
+            "arn:aws:iam::111122223333:role/*",
+            "*",
+            "",
+            "arn:aws:s3:::b/ké?",
+        ] {
+            for pattern in [false, true] {
+                let req = Request {
+                    action: "iam:PassRole",
+                    resource,
+                    resource_is_pattern: pattern,
+                    caller: None,
+                    context: &ctx,
+                };
+                for statement in p.statements.iter().filter(|s| names_every_resource(s)) {
+                    assert_eq!(
+                        resources_apply(statement, &req),
+                        (Tri::True, Vec::new()),
+                        "{resource} {pattern}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -8,11 +8,14 @@
 use super::indexes::RoleIndex;
 use super::model::{Account, Role};
 use super::organization::{ControlKind, Organization};
-use super::policy::{Grant, Hit, Policy, Request, Tri, Verdict, evaluate};
+use super::policy::{Context, Grant, Hit, Policy, Request, Tri, Verdict, evaluate};
 use super::principal::Principal;
 use crate::graph::{StatementRef, Undecided};
 use std::collections::HashMap;
 use std::sync::Arc;
+
+mod many;
+pub use many::ManyResources;
 
 /// Services whose resources RCPs govern (AWS Organizations User Guide, "Resource control
 /// policies"). Kept to the documented list: applying an RCP where AWS does not could hide reach.
@@ -344,6 +347,37 @@ impl<'a> Authorizer<'a> {
         )
     }
 
+    /// The context of a request: the principal's, the keys the request carries, and what is
+    /// known of the resource's owner.
+    fn request_context(
+        &self,
+        principal: &Principal,
+        request_keys: &[(&str, &str)],
+        owner: &str,
+        owner_known: bool,
+    ) -> Context {
+        let mut context = principal.context.clone();
+        for (key, value) in request_keys {
+            context.set_for_request(key, *value);
+        }
+        if owner_known {
+            context.set_for_request("aws:ResourceAccount", owner);
+            if let Some(org) = self.organization.filter(|o| o.contains(owner)) {
+                if let Some(id) = &org.id {
+                    context.set_for_request("aws:ResourceOrgID", id.clone());
+                }
+                let path = match self.org_paths.get(owner) {
+                    Some(path) => Some(path.clone()),
+                    None => org.path_of(owner),
+                };
+                if let Some(path) = path {
+                    context.set_for_request("aws:ResourceOrgPaths", path);
+                }
+            }
+        }
+        context
+    }
+
     fn ask(&self, principal: &Principal, ask: &Ask) -> Decision {
         let Ask {
             action,
@@ -355,25 +389,7 @@ impl<'a> Authorizer<'a> {
         } = *ask;
         let caller_account = principal.account.id.as_str();
         let (owner, owner_known) = self.owner(resource, caller_account);
-        let mut context = principal.context.clone();
-        for (key, value) in request_keys {
-            context.set_for_request(key, *value);
-        }
-        if owner_known {
-            context.set_for_request("aws:ResourceAccount", owner.clone());
-            if let Some(org) = self.organization.filter(|o| o.contains(&owner)) {
-                if let Some(id) = &org.id {
-                    context.set_for_request("aws:ResourceOrgID", id.clone());
-                }
-                let path = match self.org_paths.get(owner.as_str()) {
-                    Some(path) => Some(path.clone()),
-                    None => org.path_of(&owner),
-                };
-                if let Some(path) = path {
-                    context.set_for_request("aws:ResourceOrgPaths", path);
-                }
-            }
-        }
+        let context = self.request_context(principal, request_keys, &owner, owner_known);
         let request = Request {
             action,
             resource,
@@ -447,8 +463,7 @@ impl<'a> Authorizer<'a> {
 
         // The resource-based policy, seen from the caller.
         let resource_policy = self.resource_policy(action, resource, &owner);
-        let must_allow = is_role_arn(resource) && action.to_lowercase().starts_with("sts:")
-            || is_kms_key(resource);
+        let must_allow = must_be_allowed_by_resource(action, resource);
         let trust_request = Request {
             caller: Some(&principal.caller),
             ..request
@@ -626,6 +641,12 @@ fn outcome(t: Tri) -> &'static str {
         Tri::False => "deny",
         Tri::Unknown => "conditional",
     }
+}
+
+/// Whether the resource's own policy must allow the request whatever the identity policies
+/// say: a role's trust policy for STS, a KMS key's policy.
+fn must_be_allowed_by_resource(action: &str, resource: &str) -> bool {
+    is_role_arn(resource) && action.to_lowercase().starts_with("sts:") || is_kms_key(resource)
 }
 
 fn is_role_arn(resource: &str) -> bool {
