@@ -13,4 +13,4 @@ pub use edge::{
     Citation, Edge, EdgeKind, Evidence, List, Reach, RecordRef, StatementRef, Text, Undecided,
 };
 pub use node::{Attrs, Node, NodeKind};
-pub use store::{EdgeId, EdgeView, Graph, Journal, NodeId, Slot};
+pub use store::{EdgeId, EdgeSink, EdgeView, Graph, Journal, NodeId, NodeKeys, Slot};

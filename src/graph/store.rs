@@ -112,6 +112,90 @@ pub struct Graph {
     accounts: std::collections::HashSet<Arc<str>, foldhash::fast::RandomState>,
 }
 
+/// Drops the compact adjacency before a change (see [`Graph::changed`]); `unlaid` is whether
+/// the graph was without any overlay before it.
+fn drop_compact(
+    compact: &mut std::sync::OnceLock<Compact>,
+    base: &mut Option<Compact>,
+    overlay: bool,
+    unlaid: bool,
+) {
+    let current = compact.take();
+    if !overlay {
+        *base = None;
+    } else if unlaid && let Some(current) = current {
+        *base = Some(current);
+    }
+}
+
+/// A graph's index of nodes by key, read while its edges are added: see [`Graph::split`].
+#[derive(Clone, Copy)]
+pub struct NodeKeys<'g> {
+    nodes: &'g Nodes,
+    by_key: &'g names::Keys,
+}
+
+impl NodeKeys<'_> {
+    /// Like [`Graph::find_key`].
+    pub fn find_key(&self, key: &str) -> Option<NodeId> {
+        self.by_key.find(key, self.nodes)
+    }
+}
+
+/// Adds edges to a graph whose nodes are read meanwhile through [`NodeKeys`]: see
+/// [`Graph::split`].
+pub struct EdgeSink<'g> {
+    edges: &'g mut edges::Edges,
+    texts: &'g mut Texts,
+    journal: Option<&'g mut Journal>,
+    overlay_edges: &'g mut std::collections::HashSet<EdgeId>,
+    /// The compact adjacency to drop when the first edge is added, as [`Graph::changed`]
+    /// does.
+    change: Option<PendingChange<'g>>,
+}
+
+struct PendingChange<'g> {
+    compact: &'g mut std::sync::OnceLock<Compact>,
+    base: &'g mut Option<Compact>,
+    overlay: bool,
+    unlaid: bool,
+}
+
+impl EdgeSink<'_> {
+    /// Like [`Graph::add_edge`].
+    pub fn add_edge(&mut self, from: NodeId, to: NodeId, edge: Edge) -> EdgeId {
+        let evidence = self.texts.share_edge_evidence(edge.evidence);
+        self.insert(from, to, edge.kind, edge.reach, evidence)
+    }
+
+    fn insert(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        kind: EdgeKind,
+        reach: Reach,
+        evidence: u32,
+    ) -> EdgeId {
+        if let Some(change) = self.change.take() {
+            drop_compact(change.compact, change.base, change.overlay, change.unlaid);
+        }
+        let edge = Slot {
+            kind,
+            reach,
+            evidence,
+        };
+        let index = self
+            .edges
+            .add(from.0.index() as u32, to.0.index() as u32, edge);
+        let id = EdgeId::from_index(index as usize);
+        if let Some(journal) = &mut self.journal {
+            journal.edges.push(id);
+            self.overlay_edges.insert(id);
+        }
+        id
+    }
+}
+
 /// The evidence texts and lists a graph's edges share.
 #[derive(Debug, Default)]
 struct Texts {
@@ -407,14 +491,8 @@ impl Graph {
     /// change an overlay makes (`overlay`) keeps the compact form of the graph without
     /// overlays, to put back when the overlay is taken off; any other change drops that too.
     fn changed(&mut self, overlay: bool) {
-        let current = self.compact.take();
-        if !overlay {
-            self.base = None;
-        } else if self.unlaid()
-            && let Some(current) = current
-        {
-            self.base = Some(current);
-        }
+        let unlaid = self.unlaid();
+        drop_compact(&mut self.compact, &mut self.base, overlay, unlaid);
     }
 
     /// After a change that may have taken the last of an overlay off: the graph is again the
@@ -495,8 +573,33 @@ impl Graph {
     /// copy: an edge equal to another is told apart by its endpoints, not by allocations of
     /// the same words.
     pub fn add_edge(&mut self, from: NodeId, to: NodeId, edge: Edge) -> EdgeId {
-        let evidence = self.texts.share_edge_evidence(edge.evidence);
-        self.insert_edge(from, to, edge.kind, edge.reach, evidence)
+        self.split().1.add_edge(from, to, edge)
+    }
+
+    /// The node index, to read, and the edges, to add to, at the same time: a build looks up
+    /// the nodes of the next principals on some threads while it adds the edges of the last
+    /// ones on another.
+    pub fn split(&mut self) -> (NodeKeys<'_>, EdgeSink<'_>) {
+        let unlaid = self.unlaid();
+        let overlay = self.journal.is_some();
+        (
+            NodeKeys {
+                nodes: &self.nodes,
+                by_key: &self.by_key,
+            },
+            EdgeSink {
+                edges: &mut self.edges,
+                texts: &mut self.texts,
+                journal: self.journal.as_mut(),
+                overlay_edges: &mut self.overlay_edges,
+                change: Some(PendingChange {
+                    compact: &mut self.compact,
+                    base: &mut self.base,
+                    overlay,
+                    unlaid,
+                }),
+            },
+        )
     }
 
     /// [`Graph::add_edge`] for a caller whose edges share their texts already (an index
@@ -528,22 +631,7 @@ impl Graph {
         reach: Reach,
         evidence: u32,
     ) -> EdgeId {
-        let edge = Slot {
-            kind,
-            reach,
-            evidence,
-        };
-        let overlay = self.journal.is_some();
-        self.changed(overlay);
-        let index = self
-            .edges
-            .add(from.0.index() as u32, to.0.index() as u32, edge);
-        let id = EdgeId::from_index(index as usize);
-        if let Some(journal) = &mut self.journal {
-            journal.edges.push(id);
-            self.overlay_edges.insert(id);
-        }
-        id
+        self.split().1.insert(from, to, kind, reach, evidence)
     }
 
     /// Makes room for `additional` more edges at once, for a caller that knows how many it
@@ -771,6 +859,36 @@ mod tests {
         g.add_edge(a, c, Edge::new(EdgeKind::MemberOf, Evidence::new("y")));
         let targets: Vec<_> = g.out_edges(a).map(|(_, t)| t).collect();
         assert_eq!(targets, vec![b, c]);
+    }
+
+    /// Edges added through a split graph are the graph's like any other: their evidence is
+    /// shared, a journal records them, and the compact rows built before are dropped.
+    #[test]
+    fn edges_added_while_nodes_are_read_are_the_graphs() {
+        let mut g = Graph::new();
+        let a = g.add_node(principal("a", "a"));
+        let b = g.add_node(principal("b", "b"));
+        g.add_edge(a, b, Edge::new(EdgeKind::MemberOf, Evidence::new("x")));
+        assert_eq!(g.compact().out_edges(a).count(), 1);
+        g.start_journal();
+        let (keys, mut sink) = g.split();
+        assert_eq!(keys.find_key("b"), Some(b));
+        assert_eq!(keys.find_key("c"), None);
+        let added = sink.add_edge(b, a, Edge::new(EdgeKind::MemberOf, Evidence::new("x")));
+        assert_eq!(
+            g.compact().out_edges(b).count(),
+            1,
+            "the rows are built again"
+        );
+        assert_eq!(g.take_journal().edges, [added]);
+        let first = g.out_edges(a).map(|(e, _)| e).next();
+        assert!(first.is_some());
+        let Some(first) = first else { return };
+        assert!(std::ptr::eq(g.edge(first).evidence, g.edge(added).evidence));
+        // A split that adds nothing leaves the rows as they were.
+        let rows = std::ptr::from_ref(g.compact());
+        let _ = g.split();
+        assert!(std::ptr::eq(rows, g.compact()));
     }
 
     #[test]

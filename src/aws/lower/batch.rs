@@ -2,7 +2,7 @@
 //! on several threads, then added in principal order: the graph comes out the same, node and
 //! edge ids included, as when each principal wrote into it directly.
 
-use crate::graph::{Edge, Graph, Node, NodeId};
+use crate::graph::{Edge, Graph, Node, NodeId, NodeKeys};
 use std::collections::HashMap;
 
 /// A node an edge of the batch starts or ends at: one the graph already holds, or one the
@@ -19,16 +19,17 @@ impl From<NodeId> for End {
     }
 }
 
-/// Nodes and edges to add, read against a graph that does not change while they are decided.
+/// Nodes and edges to add, read against a graph whose nodes do not change while they are
+/// decided.
 pub struct Batch<'g> {
-    graph: &'g Graph,
+    graph: NodeKeys<'g>,
     nodes: Vec<Node>,
     by_key: HashMap<String, usize>,
     edges: Vec<(End, End, Edge)>,
 }
 
 impl<'g> Batch<'g> {
-    pub fn new(graph: &'g Graph) -> Self {
+    pub fn new(graph: NodeKeys<'g>) -> Self {
         Batch {
             graph,
             nodes: Vec::new(),
@@ -77,16 +78,20 @@ impl From<Batch<'_>> for Decided {
 }
 
 impl Decided {
-    /// Adds the nodes, then the edges, in the order they were decided. A node an earlier
-    /// batch added meanwhile is found by its key, as [`Graph::add_node`] does.
-    pub fn apply(self, graph: &mut Graph) {
+    /// Adds the nodes in the order they were decided, and returns the edges between the
+    /// graph's nodes, for the caller to add in that order. A node an earlier batch added
+    /// meanwhile is found by its key, as [`Graph::add_node`] does.
+    pub fn add_nodes(
+        self,
+        graph: &mut Graph,
+    ) -> impl Iterator<Item = (NodeId, NodeId, Edge)> + use<> {
         let added: Vec<NodeId> = self.nodes.into_iter().map(|n| graph.add_node(n)).collect();
-        let resolve = |end: End| match end {
+        let resolve = move |end: End| match end {
             End::Existing(id) => id,
             End::Added(index) => added[index],
         };
-        for (from, to, edge) in self.edges {
-            graph.add_edge(resolve(from), resolve(to), edge);
-        }
+        self.edges
+            .into_iter()
+            .map(move |(from, to, edge)| (resolve(from), resolve(to), edge))
     }
 }

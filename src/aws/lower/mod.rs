@@ -15,7 +15,9 @@ use crate::aws::inventory::KeyStatus;
 use crate::aws::model::Account;
 use crate::aws::organization::{ControlKind, Organization};
 use crate::aws::principal::{Entity, PolicyBook, Principal, Seed};
-use crate::graph::{Edge, EdgeKind, Evidence, Graph, Node, NodeId, NodeKind, RecordRef, Undecided};
+use crate::graph::{
+    Edge, EdgeKind, Evidence, Graph, Node, NodeId, NodeKeys, NodeKind, RecordRef, Undecided,
+};
 use crate::progress::Progress;
 use crate::snapshot::MissingSource;
 use batch::{Batch, Decided};
@@ -195,7 +197,7 @@ fn policy_edges(
     };
     // Per principal, its edges in a fixed order (role sessions, permissions, resources,
     // control, techniques): witnesses pick the first of equally short paths.
-    let decide = |principal: &Principal, node: NodeId, graph: &Graph| -> Option<Decided> {
+    let decide = |principal: &Principal, node: NodeId, graph: NodeKeys| -> Option<Decided> {
         let changed = scope.is_none_or(|s| s.principals.contains(principal.arn()));
         let only = match scope {
             Some(s) if !changed => {
@@ -227,24 +229,38 @@ fn policy_edges(
         }
         Some(batch.into())
     };
-    // Principals are decided in parallel a chunk at a time against the graph as it stands,
-    // and their edges added in order, so the graph is the same whatever the thread count.
+    // Principals are decided in parallel a chunk at a time against the nodes of the chunks
+    // before, and their nodes and edges added in order, so the graph is the same whatever the
+    // thread count. A chunk's edges are added while the next chunk is decided: adding them
+    // shares their evidence with the graph's, work that cannot be split between threads.
     let progress = match scope {
         None => Progress::bar(principals.len() as u64, "building graph"),
         Some(_) => Progress::hidden(),
     };
+    let mut edges: Vec<(NodeId, NodeId, Edge)> = Vec::new();
     for chunk in principals.chunks(PRINCIPALS_PER_CHUNK) {
-        let decided: Vec<Option<Decided>> = {
-            let graph: &Graph = graph;
-            chunk
-                .par_iter()
-                .map(|(seed, node)| decide(&seed.principal(book, organization), *node, graph))
-                .collect()
-        };
+        let (keys, mut sink) = graph.split();
+        let (decided, ()) = rayon::join(
+            || {
+                chunk
+                    .par_iter()
+                    .map(|(seed, node)| decide(&seed.principal(book, organization), *node, keys))
+                    .collect::<Vec<Option<Decided>>>()
+            },
+            || {
+                for (from, to, edge) in edges.drain(..) {
+                    sink.add_edge(from, to, edge);
+                }
+            },
+        );
         for batch in decided.into_iter().flatten() {
-            batch.apply(graph);
+            edges.extend(batch.add_nodes(graph));
         }
         progress.inc(chunk.len() as u64);
+    }
+    let (_, mut sink) = graph.split();
+    for (from, to, edge) in edges {
+        sink.add_edge(from, to, edge);
     }
     progress.finish();
 }
