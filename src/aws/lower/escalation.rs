@@ -606,19 +606,42 @@ impl<'a> Escalation<'a> {
     }
 }
 
-/// The resource a technique's permission is asked on, its placeholders filled in.
-fn resource_of(
-    permission: &crate::rules::PermissionSyntax,
-    target_arn: &str,
+/// The resource a technique's permission is asked on, its placeholders filled in: asked for
+/// every target of every technique, so made without a copy when the template is the target
+/// or has no placeholder, and otherwise in one pass.
+fn resource_of<'r>(
+    permission: &'r crate::rules::PermissionSyntax,
+    target_arn: &'r str,
     target_name: &str,
     actor: &Principal,
-) -> String {
-    permission
-        .resource
-        .replace("{target.arn}", target_arn)
-        .replace("{target.name}", target_name)
-        .replace("{self.arn}", actor.arn())
-        .replace("{account}", &actor.account.id)
+) -> std::borrow::Cow<'r, str> {
+    let template = permission.resource.as_str();
+    if template == "{target.arn}" {
+        return target_arn.into();
+    }
+    if !template.contains('{') {
+        return template.into();
+    }
+    let placeholders = [
+        ("{target.arn}", target_arn),
+        ("{target.name}", target_name),
+        ("{self.arn}", actor.arn()),
+        ("{account}", actor.account.id.as_str()),
+    ];
+    let mut filled = String::with_capacity(template.len() + target_arn.len());
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        filled.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        let (value, taken) = placeholders
+            .iter()
+            .find(|(name, _)| tail.starts_with(name))
+            .map_or(("{", 1), |(name, value)| (*value, name.len()));
+        filled.push_str(value);
+        rest = &tail[taken..];
+    }
+    filled.push_str(rest);
+    filled.into()
 }
 
 /// The condition keys a technique's request carries besides the actor's.
@@ -744,6 +767,49 @@ fn group_policies<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn resources_are_filled_from_their_templates() {
+        let account = Account {
+            id: "111122223333".into(),
+            ..Account::default()
+        };
+        let user = crate::aws::model::User {
+            pointer: String::new(),
+            name: "ci".into(),
+            id: "AIDAEXAMPLE".into(),
+            arn: "arn:aws:iam::111122223333:user/ci".into(),
+            inline: Vec::new(),
+            groups: Vec::new(),
+            attached: Vec::new(),
+            boundary: None,
+            tags: Vec::new(),
+            created: None,
+        };
+        let accounts = [];
+        let book = PolicyBook::new(&accounts);
+        let actor = Principal::user(&account, &user, &book);
+        let fill = |template: &str| {
+            let permission = crate::rules::PermissionSyntax {
+                action: "iam:PassRole".into(),
+                resource: template.into(),
+                context: Default::default(),
+                unless_denied: false,
+            };
+            resource_of(&permission, "arn:aws:iam::111122223333:role/r", "r", &actor).into_owned()
+        };
+        assert_eq!(fill("{target.arn}"), "arn:aws:iam::111122223333:role/r");
+        assert_eq!(fill("*"), "*");
+        assert_eq!(
+            fill("arn:aws:lambda:*:{account}:function:*"),
+            "arn:aws:lambda:*:111122223333:function:*"
+        );
+        assert_eq!(
+            fill("{self.arn}|{target.name}|{target.arn}|{account}"),
+            "arn:aws:iam::111122223333:user/ci|r|arn:aws:iam::111122223333:role/r|111122223333"
+        );
+        assert_eq!(fill("a{region}b{"), "a{region}b{");
+    }
 
     #[test]
     fn a_target_is_told_by_the_end_of_its_mechanism() {
