@@ -21,8 +21,11 @@ pub struct ManyResources<'q, 'a> {
     /// authorizer explains its steps, which name the resource, or the action's service is
     /// governed by resource control policies, whose statements also look at the caller.
     telling: Option<Vec<&'a Statement>>,
+    /// The owners of the resources asked about, and whether the snapshot names each: few,
+    /// most often the principal's own account.
+    owners: Vec<(String, bool)>,
     /// The context resource patterns with variables are resolved in, for the last owner.
-    context: Option<(String, bool, Context)>,
+    context: Option<(usize, Context)>,
     /// Decisions by what tells resources apart.
     answers: HashMap<Class, Decision, foldhash::fast::RandomState>,
     /// The last resource asked about, and its decision: a technique asks again for the same
@@ -34,8 +37,8 @@ pub struct ManyResources<'q, 'a> {
 /// and the request's keys.
 #[derive(PartialEq, Eq, Hash)]
 struct Class {
-    owner: String,
-    owner_known: bool,
+    /// In `owners`.
+    owner: usize,
     pattern: bool,
     /// How each telling statement's resources apply to the resource.
     applies: Vec<Tri>,
@@ -87,6 +90,7 @@ impl<'q, 'a> ManyResources<'q, 'a> {
             request_keys,
             unknown_policy_may_grant,
             telling,
+            owners: Vec::new(),
             context: None,
             answers: HashMap::default(),
             last: None,
@@ -137,23 +141,32 @@ impl<'q, 'a> ManyResources<'q, 'a> {
         let (owner, owner_known) = authz.owner(resource, &self.principal.account.id);
         if must_be_allowed_by_resource(self.action, resource)
             || !matches!(
-                authz.resource_policy(self.action, resource, &owner),
+                authz.resource_policy(self.action, resource, owner),
                 ResourcePolicy::None
             )
         {
             return None;
         }
+        let index = match self
+            .owners
+            .iter()
+            .position(|(o, k)| o == owner && *k == owner_known)
+        {
+            Some(index) => index,
+            None => {
+                self.owners.push((owner.to_string(), owner_known));
+                self.owners.len() - 1
+            }
+        };
         // Variables in a resource pattern resolve in the request's context, which holds the
         // owner's keys; without any, the principal's own context is never read.
         let context = if telling.iter().any(|s| s.resource_variables) {
-            let fresh =
-                !matches!(&self.context, Some((o, k, _)) if *o == owner && *k == owner_known);
-            if fresh {
+            if !matches!(&self.context, Some((o, _)) if *o == index) {
                 let made =
-                    authz.request_context(self.principal, self.request_keys, &owner, owner_known);
-                self.context = Some((owner.clone(), owner_known, made));
+                    authz.request_context(self.principal, self.request_keys, owner, owner_known);
+                self.context = Some((index, made));
             }
-            self.context.as_ref().map(|(_, _, c)| c)
+            self.context.as_ref().map(|(_, c)| c)
         } else {
             None
         };
@@ -169,8 +182,7 @@ impl<'q, 'a> ManyResources<'q, 'a> {
             .map(|statement| resources_tell(statement, &request))
             .collect();
         Some(Class {
-            owner,
-            owner_known,
+            owner: index,
             pattern,
             applies,
         })

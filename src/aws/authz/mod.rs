@@ -223,26 +223,26 @@ impl<'a> Authorizer<'a> {
     /// The account that owns a resource: the ARN's account field; for S3 (whose ARNs have
     /// none) the account whose resource policies list the bucket; otherwise the caller's own,
     /// the choice that can only widen what is allowed.
-    fn owner<'r>(&self, resource: &'r str, caller_account: &'r str) -> (String, bool) {
-        let parts: Vec<&str> = resource.splitn(6, ':').collect();
-        if let Some(account) = parts
-            .get(4)
+    fn owner<'r>(&'r self, resource: &'r str, caller_account: &'r str) -> (&'r str, bool) {
+        if let Some(account) = resource
+            .split(':')
+            .nth(4)
             .filter(|a| !a.is_empty() && a.bytes().all(|b| b.is_ascii_digit()))
         {
-            return (account.to_string(), true);
+            return (account, true);
         }
         let holder = policy_holder(resource);
-        if let Some((account, _)) = self.by_arn.get(holder.as_str()) {
-            return (account.id.clone(), true);
+        if let Some((account, _)) = self.by_arn.get(&*holder) {
+            return (&account.id, true);
         }
         if let Some(account) = self
             .accounts
             .iter()
-            .find(|a| a.resources_without_policy.contains(&holder))
+            .find(|a| a.resources_without_policy.iter().any(|r| *r == *holder))
         {
-            return (account.id.clone(), true);
+            return (&account.id, true);
         }
-        (caller_account.to_string(), false)
+        (caller_account, false)
     }
 
     fn role(&self, arn: &str) -> Option<&'a Role> {
@@ -251,7 +251,7 @@ impl<'a> Authorizer<'a> {
     }
 
     fn resource_policy(&self, action: &str, resource: &str, owner: &str) -> ResourcePolicy<'a> {
-        if is_role_arn(resource) && action.to_lowercase().starts_with("sts:") {
+        if is_role_arn(resource) && is_sts(action) {
             return match self.role(resource) {
                 Some(role) => match &role.trust {
                     Some(trust) => ResourcePolicy::Found(trust),
@@ -263,7 +263,7 @@ impl<'a> Authorizer<'a> {
                 )),
             };
         }
-        if let Some((_, policy)) = self.by_arn.get(policy_holder(resource).as_str()) {
+        if let Some((_, policy)) = self.by_arn.get(&*policy_holder(resource)) {
             return ResourcePolicy::Found(policy);
         }
         let service = resource.split(':').nth(2).unwrap_or("");
@@ -389,7 +389,7 @@ impl<'a> Authorizer<'a> {
         } = *ask;
         let caller_account = principal.account.id.as_str();
         let (owner, owner_known) = self.owner(resource, caller_account);
-        let context = self.request_context(principal, request_keys, &owner, owner_known);
+        let context = self.request_context(principal, request_keys, owner, owner_known);
         let request = Request {
             action,
             resource,
@@ -442,7 +442,7 @@ impl<'a> Authorizer<'a> {
         let mut rcp_deny = Tri::False;
         let service = action.split(':').next().unwrap_or("").to_lowercase();
         if RCP_SERVICES.contains(&service.as_str()) && !service_linked {
-            if let Some(levels) = self.control_levels(ControlKind::Rcp, &owner) {
+            if let Some(levels) = self.control_levels(ControlKind::Rcp, owner) {
                 let caller = &principal.caller;
                 let rcp_request = Request {
                     caller: Some(caller),
@@ -462,7 +462,7 @@ impl<'a> Authorizer<'a> {
         }
 
         // The resource-based policy, seen from the caller.
-        let resource_policy = self.resource_policy(action, resource, &owner);
+        let resource_policy = self.resource_policy(action, resource, owner);
         let must_allow = must_be_allowed_by_resource(action, resource);
         let trust_request = Request {
             caller: Some(&principal.caller),
@@ -646,7 +646,14 @@ fn outcome(t: Tri) -> &'static str {
 /// Whether the resource's own policy must allow the request whatever the identity policies
 /// say: a role's trust policy for STS, a KMS key's policy.
 fn must_be_allowed_by_resource(action: &str, resource: &str) -> bool {
-    is_role_arn(resource) && action.to_lowercase().starts_with("sts:") || is_kms_key(resource)
+    is_role_arn(resource) && is_sts(action) || is_kms_key(resource)
+}
+
+/// Whether an action is STS's, whatever its case.
+fn is_sts(action: &str) -> bool {
+    action
+        .get(..4)
+        .is_some_and(|service| service.eq_ignore_ascii_case("sts:"))
 }
 
 fn is_role_arn(resource: &str) -> bool {
@@ -665,16 +672,18 @@ fn is_kms_key(resource: &str) -> bool {
 
 /// The ARN a resource's policy is attached to: an S3 object's bucket, a Lambda function
 /// without its version or alias, the resource itself otherwise.
-fn policy_holder(resource: &str) -> String {
+fn policy_holder(resource: &str) -> std::borrow::Cow<'_, str> {
     if let Some(rest) = resource.strip_prefix("arn:aws:s3:::") {
         let bucket = rest.split('/').next().unwrap_or(rest);
-        return format!("arn:aws:s3:::{bucket}");
+        return format!("arn:aws:s3:::{bucket}").into();
     }
-    let parts: Vec<&str> = resource.split(':').collect();
-    if parts.len() == 8 && parts[2] == "lambda" && parts[5] == "function" {
-        return parts[..7].join(":");
+    if resource.split(':').nth(2) == Some("lambda") {
+        let parts: Vec<&str> = resource.split(':').collect();
+        if parts.len() == 8 && parts[5] == "function" {
+            return parts[..7].join(":").into();
+        }
     }
-    resource.to_string()
+    resource.into()
 }
 
 #[cfg(test)]
