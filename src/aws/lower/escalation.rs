@@ -226,18 +226,26 @@ impl<'a> Escalation<'a> {
         let mut asked = Asked::default();
         for (index, rule) in self.rules.iter().enumerate() {
             let texts = &self.texts[index];
-            let mut aims = self.aims(rule, actor);
-            if let Some(only) = only {
+            let aims = match only {
                 // Decided again for a few targets (what-if): most rules aim at none of them,
                 // and that is cheaper to see than whether the actor may use them at all.
-                aims.retain(|aim| only.contains(aim.arn(actor)));
-                if aims.is_empty() {
-                    continue;
+                Some(only) => {
+                    let mut aims = self.aims(rule, actor);
+                    aims.retain(|aim| only.contains(aim.arn(actor)));
+                    if aims.is_empty() || !self.may_apply(rule, actor) {
+                        continue;
+                    }
+                    aims
                 }
-            }
-            if !self.may_apply(rule, actor) {
-                continue;
-            }
+                // Most actors may use few techniques: the targets (every role of the account,
+                // say) are listed only for those.
+                None => {
+                    if !self.may_apply(rule, actor) {
+                        continue;
+                    }
+                    self.aims(rule, actor)
+                }
+            };
             for aim in aims {
                 let Some(mut decision) = self.decide(index, actor, &aim, &mut asked) else {
                     continue;
