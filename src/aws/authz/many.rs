@@ -28,9 +28,8 @@ pub struct ManyResources<'q, 'a> {
     context: Option<(usize, Context)>,
     /// Decisions by what tells resources apart.
     answers: HashMap<Class, Decision, foldhash::fast::RandomState>,
-    /// The last resource asked about, and its decision: a technique asks again for the same
-    /// resource (`*`, the account's functions) with every target.
-    last: Option<(String, bool, Decision)>,
+    /// The last decision that could not be shared.
+    alone: Option<Decision>,
 }
 
 /// Everything a decision of [`ManyResources`] depends on besides the principal, the action
@@ -93,41 +92,25 @@ impl<'q, 'a> ManyResources<'q, 'a> {
             owners: Vec::new(),
             context: None,
             answers: HashMap::default(),
-            last: None,
+            alone: None,
         }
     }
 
-    /// The decision on `resource`, the same as [`Authorizer::decide_with`]'s.
-    pub fn decide(&mut self, resource: &str, pattern: bool) -> Decision {
-        if let Some((last, last_pattern, decision)) = &self.last {
-            if last == resource && *last_pattern == pattern {
-                return decision.clone();
-            }
-        }
-        let decision = match self.class(resource, pattern) {
-            Some(class) => match self.answers.get(&class) {
-                Some(decision) => decision.clone(),
-                None => {
-                    let decision = self.ask(resource, pattern);
-                    self.answers.insert(class, decision.clone());
-                    decision
-                }
-            },
-            None => self.ask(resource, pattern),
-        };
-        self.last = Some((resource.to_string(), pattern, decision.clone()));
-        decision
-    }
-
-    fn ask(&self, resource: &str, pattern: bool) -> Decision {
-        self.authz.decide_with(
+    /// The decision on `resource`, the same as [`Authorizer::decide_with`]'s. Lent, not
+    /// copied: a technique reads it for each of thousands of targets.
+    pub fn decide(&mut self, resource: &str, pattern: bool) -> &Decision {
+        let (authz, principal, action, keys, may_grant) = (
+            self.authz,
             self.principal,
             self.action,
-            resource,
-            pattern,
             self.request_keys,
             self.unknown_policy_may_grant,
-        )
+        );
+        let ask = || authz.decide_with(principal, action, resource, pattern, keys, may_grant);
+        match self.class(resource, pattern) {
+            Some(class) => self.answers.entry(class).or_insert_with(ask),
+            None => self.alone.insert(ask()),
+        }
     }
 
     /// What the decision on `resource` depends on, or `None` when it may depend on the
@@ -285,7 +268,7 @@ mod tests {
                             let class = many.class(resource, pattern).is_some();
                             let together = many.decide(resource, pattern);
                             assert_eq!(
-                                fields(&together),
+                                fields(together),
                                 fields(&alone),
                                 "{} {action} on {resource}",
                                 principal.arn()

@@ -61,7 +61,14 @@ pub struct Escalation<'a> {
 }
 
 /// One actor's questions, per rule and permission, asked of each target in turn.
-type Asked<'q, 'a> = HashMap<(usize, usize), ManyResources<'q, 'a>, foldhash::fast::RandomState>;
+#[derive(Default)]
+struct Asked<'q, 'a> {
+    /// Permissions whose resource names the target.
+    many: HashMap<(usize, usize), ManyResources<'q, 'a>, foldhash::fast::RandomState>,
+    /// The decisions of the others: their resource (`*`, the account's functions) is the same
+    /// for every target.
+    fixed: HashMap<(usize, usize), Decision, foldhash::fast::RandomState>,
+}
 
 /// The texts a rule's edges carry whatever the actor.
 struct RuleTexts {
@@ -494,26 +501,38 @@ impl<'a> Escalation<'a> {
         let mut statements: Vec<StatementRef> = Vec::new();
         let mut undecided: Vec<Undecided> = Vec::new();
         for (number, permission) in rule.permissions.iter().enumerate() {
-            let resource = resource_of(permission, aim.arn(actor), aim.name(actor), actor);
-            let d = asked
-                .entry((index, number))
-                .or_insert_with(|| {
-                    ManyResources::new(
-                        self.authz,
+            let resource = || resource_of(permission, aim.arn(actor), aim.name(actor), actor);
+            let keys = &self.keys[index][number];
+            let d = if permission.resource.contains("{target.") {
+                let resource = resource();
+                asked
+                    .many
+                    .entry((index, number))
+                    .or_insert_with(|| {
+                        ManyResources::new(self.authz, actor, &permission.action, keys, false)
+                    })
+                    .decide(&resource, resource.contains('*'))
+            } else {
+                asked.fixed.entry((index, number)).or_insert_with(|| {
+                    let resource = resource();
+                    let pattern = resource.contains('*');
+                    self.authz.decide_with(
                         actor,
                         &permission.action,
-                        &self.keys[index][number],
+                        &resource,
+                        pattern,
+                        keys,
                         false,
                     )
                 })
-                .decide(&resource, resource.contains('*'));
+            };
             if permission.unless_denied {
                 value = value.and(d.deny.not());
                 if !value.possible() {
                     return None;
                 }
                 if d.deny == Tri::Unknown {
-                    undecided.extend(d.undecided);
+                    undecided.extend(d.undecided.iter().cloned());
                 }
                 continue;
             }
@@ -521,9 +540,9 @@ impl<'a> Escalation<'a> {
             if !value.possible() {
                 return None;
             }
-            statements.extend(d.allowed_by);
+            statements.extend(d.allowed_by.iter().cloned());
             if d.value == Tri::Unknown {
-                undecided.extend(d.undecided);
+                undecided.extend(d.undecided.iter().cloned());
             }
         }
         // Switching a policy to another version gives whatever that version allows.
