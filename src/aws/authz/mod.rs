@@ -656,18 +656,27 @@ fn is_sts(action: &str) -> bool {
         .is_some_and(|service| service.eq_ignore_ascii_case("sts:"))
 }
 
+/// An ARN's service and resource fields (`iam`, `role/x`), read without copying: asked of
+/// every resource of every decision.
+fn service_and_resource(arn: &str) -> Option<(&str, &str)> {
+    let mut fields = arn.splitn(6, ':');
+    let _arn = fields.next()?;
+    let _partition = fields.next()?;
+    let service = fields.next()?;
+    let _region = fields.next()?;
+    let _account = fields.next()?;
+    Some((service, fields.next()?))
+}
+
 fn is_role_arn(resource: &str) -> bool {
     resource.starts_with("arn:")
-        && resource.split(':').nth(2) == Some("iam")
-        && resource
-            .splitn(6, ':')
-            .nth(5)
-            .is_some_and(|r| r.starts_with("role/"))
+        && service_and_resource(resource)
+            .is_some_and(|(service, path)| service == "iam" && path.starts_with("role/"))
 }
 
 fn is_kms_key(resource: &str) -> bool {
-    let parts: Vec<&str> = resource.splitn(6, ':').collect();
-    parts.len() == 6 && parts[2] == "kms" && parts[5].starts_with("key/")
+    service_and_resource(resource)
+        .is_some_and(|(service, path)| service == "kms" && path.starts_with("key/"))
 }
 
 /// The ARN a resource's policy is attached to: an S3 object's bucket, a Lambda function
@@ -704,5 +713,12 @@ mod tests {
         assert!(is_role_arn("arn:aws:iam::111122223333:role/x/y"));
         assert!(!is_role_arn("arn:aws:iam::111122223333:user/x"));
         assert!(is_kms_key("arn:aws:kms:us-east-1:111122223333:key/abcd"));
+        assert!(is_role_arn("arn:aws:iam::111122223333:role/a:b"));
+        assert!(!is_role_arn("arn:aws:iam::111122223333:role"));
+        assert!(!is_role_arn("arn:aws:iam::111122223333"));
+        assert!(!is_role_arn("arn:aws:sts::111122223333:role/x"));
+        assert!(!is_role_arn("*"));
+        assert!(!is_kms_key("arn:aws:kms:us-east-1:111122223333:alias/abcd"));
+        assert!(!is_kms_key("arn:aws:kms:us-east-1:111122223333"));
     }
 }
