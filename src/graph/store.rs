@@ -606,7 +606,9 @@ impl Graph {
     /// decodes each distinct text once): the texts are not looked up, only the whole evidence.
     pub(crate) fn add_shared_edge(&mut self, from: NodeId, to: NodeId, edge: Edge) -> EdgeId {
         let evidence = self.texts.number(edge.evidence);
-        self.insert_edge(from, to, edge.kind, edge.reach, evidence)
+        self.split()
+            .1
+            .insert(from, to, edge.kind, edge.reach, evidence)
     }
 
     /// Adds an edge whose evidence is that of the edge `like`, for a caller that knows them
@@ -620,17 +622,6 @@ impl Graph {
         like: EdgeId,
     ) -> EdgeId {
         let evidence = self.slot(like).evidence;
-        self.insert_edge(from, to, kind, reach, evidence)
-    }
-
-    fn insert_edge(
-        &mut self,
-        from: NodeId,
-        to: NodeId,
-        kind: EdgeKind,
-        reach: Reach,
-        evidence: u32,
-    ) -> EdgeId {
         self.split().1.insert(from, to, kind, reach, evidence)
     }
 

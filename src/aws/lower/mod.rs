@@ -266,8 +266,9 @@ fn policy_edges(
 }
 
 /// Principals decided between two additions to the graph: enough to keep every thread busy,
-/// few enough that their edges do not pile up in memory.
-const PRINCIPALS_PER_CHUNK: usize = 512;
+/// few enough that their edges do not pile up in memory. Two chunks are in flight (one
+/// decided, one added), so a chunk is half the 512 principals that were once decided alone.
+const PRINCIPALS_PER_CHUNK: usize = 256;
 
 /// Decides again, into an existing graph, the edges a what-if change touches: the graph must
 /// hold the nodes of a full [`lower`] of the same snapshot, and the edges to replace must
