@@ -116,7 +116,7 @@ impl<'q, 'a> ManyResources<'q, 'a> {
     /// What the decision on `resource` depends on, or `None` when it may depend on the
     /// resource itself: a resource-based policy may hold for it, or must allow it. (The
     /// resources that must be allowed by their own policy, roles for STS and KMS keys, belong
-    /// to services RCPs govern, which are never shared today; the test stays in case that
+    /// to services RCPs govern, which are never shared today; the check stays in case that
     /// list changes.)
     fn class(&mut self, resource: &str, pattern: bool) -> Option<Class> {
         let telling = self.telling.as_ref()?;
