@@ -27,6 +27,11 @@ use blastmap::synth::{Generated, Size, generate, read_summary};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+// The allocator of the `blastmap` binary, so that the figures are the command's.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn fail(message: String) -> ! {
     eprintln!("scale: {message}");
     std::process::exit(1)
