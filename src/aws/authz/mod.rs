@@ -112,6 +112,20 @@ pub struct Decision {
     pub resource_names_caller: Tri,
 }
 
+/// What a request's caller side decides: its context and the verdicts of the identity
+/// policies, the boundary and every SCP and RCP level. Only the resource's own policy is
+/// left to decide.
+struct CallerSide<'a> {
+    context: Context,
+    identity: Verdict,
+    boundary: Option<Verdict>,
+    /// The levels evaluated, from the root down, and their verdicts in that order.
+    scp_levels: Option<Levels<'a>>,
+    scps: Vec<Verdict>,
+    rcp_levels: Option<Levels<'a>>,
+    rcps: Vec<Verdict>,
+}
+
 /// What the snapshot says about a resource's resource-based policy.
 enum ResourcePolicy<'a> {
     Found(&'a Policy),
@@ -379,23 +393,82 @@ impl<'a> Authorizer<'a> {
     }
 
     fn ask(&self, principal: &Principal, ask: &Ask) -> Decision {
+        let (owner, owner_known) = self.owner(ask.resource, &principal.account.id);
+        let side = self.caller_side(principal, ask, owner, owner_known);
+        self.finish(principal, ask, (owner, owner_known), &side)
+    }
+
+    /// The verdicts of the policies `ask` consults besides the resource's own: the request's
+    /// context, the identity policies, the boundary and every SCP and RCP level.
+    fn caller_side(
+        &self,
+        principal: &Principal,
+        ask: &Ask,
+        owner: &str,
+        owner_known: bool,
+    ) -> CallerSide<'a> {
+        let context = self.request_context(principal, ask.request_keys, owner, owner_known);
+        let request = Request {
+            action: ask.action,
+            resource: ask.resource,
+            resource_is_pattern: ask.resource_is_pattern,
+            caller: None,
+            context: &context,
+        };
+        let identity = evaluate(principal.identity.iter().copied(), &request);
+        let boundary = principal.boundary.map(|b| evaluate([b], &request));
+        let service_linked = principal.is_service_linked();
+        let scp_levels = (!service_linked)
+            .then(|| self.control_levels(ControlKind::Scp, &principal.account.id))
+            .flatten();
+        let scps = scp_levels.iter().flat_map(|l| l.iter());
+        let scps = scps.map(|(_, policies)| evaluate(policies.iter().copied(), &request));
+        let scps = scps.collect();
+        let rcp_levels = (is_rcp_service(ask.action) && !service_linked)
+            .then(|| self.control_levels(ControlKind::Rcp, owner))
+            .flatten();
+        let rcp_request = Request {
+            caller: Some(&principal.caller),
+            ..request
+        };
+        let rcps = rcp_levels.iter().flat_map(|l| l.iter());
+        let rcps = rcps.map(|(_, policies)| evaluate(policies.iter().copied(), &rcp_request));
+        let rcps = rcps.collect();
+        CallerSide {
+            identity,
+            boundary,
+            scp_levels,
+            scps,
+            rcp_levels,
+            rcps,
+            context,
+        }
+    }
+
+    /// The decision on `ask`, from its caller's side and the resource's own policy. `owner`
+    /// is the resource's owner and whether the snapshot names it.
+    fn finish(
+        &self,
+        principal: &Principal,
+        ask: &Ask,
+        (owner, owner_known): (&str, bool),
+        side: &CallerSide,
+    ) -> Decision {
         let Ask {
             action,
             resource,
             session_policy,
             resource_is_pattern,
-            request_keys,
+            request_keys: _,
             unknown_policy_may_grant,
         } = *ask;
         let caller_account = principal.account.id.as_str();
-        let (owner, owner_known) = self.owner(resource, caller_account);
-        let context = self.request_context(principal, request_keys, owner, owner_known);
         let request = Request {
             action,
             resource,
             resource_is_pattern,
             caller: None,
-            context: &context,
+            context: &side.context,
         };
         let mut steps = Steps {
             on: self.explain,
@@ -414,52 +487,45 @@ impl<'a> Authorizer<'a> {
             }
         };
 
-        let identity = evaluate(principal.identity.iter().copied(), &request);
-        let boundary = principal.boundary.map(|b| evaluate([b], &request));
+        let identity = &side.identity;
+        let boundary = side.boundary.as_ref();
         let session = session_policy.map(|p| evaluate([p], &request));
-        let service_linked = principal.is_service_linked();
 
-        // SCPs: every level from the root down to the principal's account must allow.
-        let mut scp_ok = Tri::True;
-        let mut scp_deny = Tri::False;
-        if !service_linked {
-            if let Some(levels) = self.control_levels(ControlKind::Scp, caller_account) {
-                for (target, policies) in levels.iter() {
-                    let v = evaluate(policies.iter().copied(), &request);
-                    let allow = v.allow();
-                    scp_ok = scp_ok.and(allow);
-                    scp_deny = scp_deny.or(v.deny());
-                    steps.add("scp", outcome(allow.and(v.deny().not())), || {
-                        format!("service control policies on `{target}`")
-                    });
-                    record(&v, allow != Tri::True, &mut hits_allow, &mut hits_deny);
-                }
+        // SCPs: every level from the root down to the principal's account must allow; RCPs
+        // the same, on the resource's account, for the services they govern.
+        let mut control = |kind: &'static str,
+                           levels: &Option<Levels>,
+                           verdicts: &[Verdict],
+                           hits_allow: &mut Vec<Hit>,
+                           hits_deny: &mut Vec<Hit>| {
+            let (mut ok, mut deny) = (Tri::True, Tri::False);
+            let targets = levels.iter().flat_map(|l| l.iter());
+            for ((target, _), v) in targets.zip(verdicts) {
+                let allow = v.allow();
+                ok = ok.and(allow);
+                deny = deny.or(v.deny());
+                steps.add(kind, outcome(allow.and(v.deny().not())), || {
+                    let policies = if kind == "scp" { "service" } else { "resource" };
+                    format!("{policies} control policies on `{target}`")
+                });
+                record(v, allow != Tri::True, hits_allow, hits_deny);
             }
-        }
-
-        // RCPs: the same, on the resource's account, for the services they govern.
-        let mut rcp_ok = Tri::True;
-        let mut rcp_deny = Tri::False;
-        let service = action.split(':').next().unwrap_or("").to_lowercase();
-        if RCP_SERVICES.contains(&service.as_str()) && !service_linked {
-            if let Some(levels) = self.control_levels(ControlKind::Rcp, owner) {
-                let caller = &principal.caller;
-                let rcp_request = Request {
-                    caller: Some(caller),
-                    ..request
-                };
-                for (target, policies) in levels.iter() {
-                    let v = evaluate(policies.iter().copied(), &rcp_request);
-                    let allow = v.allow();
-                    rcp_ok = rcp_ok.and(allow);
-                    rcp_deny = rcp_deny.or(v.deny());
-                    steps.add("rcp", outcome(allow.and(v.deny().not())), || {
-                        format!("resource control policies on `{target}`")
-                    });
-                    record(&v, allow != Tri::True, &mut hits_allow, &mut hits_deny);
-                }
-            }
-        }
+            (ok, deny)
+        };
+        let (scp_ok, scp_deny) = control(
+            "scp",
+            &side.scp_levels,
+            &side.scps,
+            &mut hits_allow,
+            &mut hits_deny,
+        );
+        let (rcp_ok, rcp_deny) = control(
+            "rcp",
+            &side.rcp_levels,
+            &side.rcps,
+            &mut hits_allow,
+            &mut hits_deny,
+        );
 
         // The resource-based policy, seen from the caller.
         let resource_policy = self.resource_policy(action, resource, owner);
@@ -516,7 +582,7 @@ impl<'a> Authorizer<'a> {
         let (rp_direct, rp_session) = rp_direct;
 
         let id_allow = identity.allow();
-        let bd_allow = boundary.as_ref().map(Verdict::allow).unwrap_or(Tri::True);
+        let bd_allow = boundary.map(Verdict::allow).unwrap_or(Tri::True);
         let sp_allow = session.as_ref().map(Verdict::allow).unwrap_or(Tri::True);
         steps.add(
             "identity",
@@ -544,14 +610,14 @@ impl<'a> Authorizer<'a> {
         }
         hits_allow.extend(identity.allows.iter().cloned());
         hits_deny.extend(identity.denies.iter().cloned());
-        for v in boundary.iter().chain(&session) {
+        for v in boundary.into_iter().chain(session.as_ref()) {
             hits_allow.extend(v.allows.iter().cloned());
             hits_deny.extend(v.denies.iter().cloned());
         }
 
         let deny = identity
             .deny()
-            .or(boundary.as_ref().map(Verdict::deny).unwrap_or(Tri::False))
+            .or(boundary.map(Verdict::deny).unwrap_or(Tri::False))
             .or(session.as_ref().map(Verdict::deny).unwrap_or(Tri::False))
             .or(rp_deny)
             .or(scp_deny)
@@ -650,6 +716,12 @@ fn must_be_allowed_by_resource(action: &str, resource: &str) -> bool {
 }
 
 /// Whether an action is STS's, whatever its case.
+/// Whether RCPs govern the service of `action`.
+fn is_rcp_service(action: &str) -> bool {
+    let service = action.split(':').next().unwrap_or("");
+    RCP_SERVICES.iter().any(|s| s.eq_ignore_ascii_case(service))
+}
+
 fn is_sts(action: &str) -> bool {
     action
         .get(..4)
