@@ -5,7 +5,7 @@
 use super::PROVIDER;
 use super::batch::Batch;
 use super::decide::{Decision, may_on_pattern};
-use crate::aws::authz::Authorizer;
+use crate::aws::authz::{Authorizer, ManyResources};
 use crate::aws::model::{Account, Role};
 use crate::aws::policy::document::{Effect, PrincipalSet, Principals, Resources};
 use crate::aws::policy::eval::action_matches;
@@ -20,6 +20,8 @@ const ROLE_SESSION_MAX_SECS: u32 = 43_200;
 
 /// Role chaining caps a session at one hour whatever the role's maximum.
 const CHAINED_SESSION_MAX_SECS: u32 = 3_600;
+
+const ASSUME_ROLE: &str = "sts:AssumeRole";
 
 /// Trust policies indexed by the principals they name, over roles given by their positions in
 /// the accounts. Made once per snapshot for what-ifs whose changes leave trusts alone (see
@@ -411,6 +413,9 @@ pub fn assume_edges(
     graph: &mut Batch,
 ) {
     let grants = AssumeGrants::of(principal);
+    // The trust differs per role; the caller's side is shared between the roles its
+    // statements cannot tell apart.
+    let mut assume = ManyResources::per_resource_policy(authz, principal, ASSUME_ROLE, &[], true);
     for (index, named) in roles.candidates(principal) {
         let (account, role) = roles.role(index);
         // A role no principal asked about, or without a session in the graph.
@@ -428,7 +433,7 @@ pub fn assume_edges(
             continue;
         }
         let _ = account;
-        if let Some(edge) = decide_assume(authz, principal, role) {
+        if let Some(edge) = decide_assume(&mut assume, principal, role) {
             graph.add_edge(node, session, edge);
         }
     }
@@ -437,11 +442,11 @@ pub fn assume_edges(
     }
 }
 
-fn decide_assume(authz: &Authorizer, principal: &Principal, role: &Role) -> Option<Edge> {
+fn decide_assume(assume: &mut ManyResources, principal: &Principal, role: &Role) -> Option<Edge> {
     if role.is_service_linked() || role.trust.is_none() {
         return None;
     }
-    let decision = authz.decide(principal, "sts:AssumeRole", &role.arn, None);
+    let decision = assume.decide(&role.arn, false);
     if !decision.value.possible() {
         return None;
     }
@@ -482,12 +487,14 @@ fn decide_assume(authz: &Authorizer, principal: &Principal, role: &Role) -> Opti
         ));
     }
     let mut evidence = Evidence::new(mechanism);
-    evidence.statements = decision.allowed_by.into();
+    evidence.statements = decision.allowed_by.iter().cloned().collect();
     if decision.value == Tri::Unknown && !decision.denied_by.is_empty() {
         notes.push("a deny statement applies unless its conditions are false".to_string());
-        evidence.statements.extend(decision.denied_by);
+        evidence
+            .statements
+            .extend(decision.denied_by.iter().cloned());
     }
-    evidence.undecided = decision.undecided.into();
+    evidence.undecided = decision.undecided.iter().cloned().collect();
     if decision.value == Tri::Unknown && evidence.undecided.is_empty() {
         evidence.undecided.push(Undecided {
             key: "policy".into(),

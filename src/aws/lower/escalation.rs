@@ -68,6 +68,8 @@ struct Asked<'q, 'a> {
     /// The decisions of the others: their resource (`*`, the account's functions) is the same
     /// for every target.
     fixed: HashMap<(usize, usize), Decision, foldhash::fast::RandomState>,
+    /// Whether the actor may assume each role a rule edits, its side shared between roles.
+    assume: Option<ManyResources<'q, 'a>>,
 }
 
 /// The texts a rule's edges carry whatever the actor.
@@ -557,14 +559,25 @@ impl<'a> Escalation<'a> {
         }
         // Edit a role, then use it: only worth anything if the actor can assume the role.
         if let (Some(true), Aim::Role(role)) = (rule.assumable, aim) {
-            let d = self.authz.decide(actor, "sts:AssumeRole", &role.arn, None);
+            let d = asked
+                .assume
+                .get_or_insert_with(|| {
+                    ManyResources::per_resource_policy(
+                        self.authz,
+                        actor,
+                        "sts:AssumeRole",
+                        &[],
+                        true,
+                    )
+                })
+                .decide(&role.arn, false);
             value = value.and(d.value);
             if !value.possible() {
                 return None;
             }
-            statements.extend(d.allowed_by);
+            statements.extend(d.allowed_by.iter().cloned());
             if d.value == Tri::Unknown {
-                undecided.extend(d.undecided);
+                undecided.extend(d.undecided.iter().cloned());
             }
         }
         // Facts about the target the snapshot may not hold.
