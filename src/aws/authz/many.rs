@@ -26,9 +26,7 @@ pub struct ManyResources<'q, 'a> {
     per_resource_policy: bool,
     /// The statements of the identity policies, boundary and SCPs that name the action but
     /// not every resource, in the order they are evaluated. `None` when each resource is asked
-    /// about on its own: the authorizer explains its steps, which name the resource, or whole
-    /// decisions are shared and the action's service is governed by resource control
-    /// policies, whose statements also look at the caller.
+    /// about on its own: the authorizer explains its steps, which name the resource.
     telling: Option<Vec<&'a Statement>>,
     /// The owners of the resources asked about: few, most often the principal's own account.
     owners: Vec<Owner<'a>>,
@@ -88,49 +86,7 @@ impl<'q, 'a> ManyResources<'q, 'a> {
         request_keys: &'q [(&'q str, &'q str)],
         unknown_policy_may_grant: bool,
     ) -> Self {
-        let shares = !is_rcp_service(action);
-        Self::sharing(
-            authz,
-            principal,
-            action,
-            request_keys,
-            unknown_policy_may_grant,
-            false,
-            shares,
-        )
-    }
-
-    /// Like [`Self::new`] for resources that each have a policy of their own, as roles have
-    /// their trust: the caller's side (identity policies, boundary, SCPs and RCPs) is shared,
-    /// the resource's policy decided for each.
-    pub fn per_resource_policy(
-        authz: &'q Authorizer<'a>,
-        principal: &'q Principal<'a>,
-        action: &'q str,
-        request_keys: &'q [(&'q str, &'q str)],
-        unknown_policy_may_grant: bool,
-    ) -> Self {
-        Self::sharing(
-            authz,
-            principal,
-            action,
-            request_keys,
-            unknown_policy_may_grant,
-            true,
-            true,
-        )
-    }
-
-    fn sharing(
-        authz: &'q Authorizer<'a>,
-        principal: &'q Principal<'a>,
-        action: &'q str,
-        request_keys: &'q [(&'q str, &'q str)],
-        unknown_policy_may_grant: bool,
-        per_resource_policy: bool,
-        shares: bool,
-    ) -> Self {
-        let telling = (shares && !authz.explain).then(|| {
+        let telling = (!authz.explain).then(|| {
             // What `Authorizer::caller_side` consults besides RCPs.
             let mut telling = Vec::new();
             telling_in(&principal.identity, action, &mut telling);
@@ -149,13 +105,23 @@ impl<'q, 'a> ManyResources<'q, 'a> {
             action,
             request_keys,
             unknown_policy_may_grant,
-            per_resource_policy,
+            per_resource_policy: false,
             telling,
             owners: Vec::new(),
             context: None,
             answers: HashMap::default(),
             sides: HashMap::default(),
             alone: None,
+        }
+    }
+
+    /// The same questions about resources that each have a policy of their own, as roles
+    /// have their trust: the caller's side (identity policies, boundary, SCPs and RCPs) is
+    /// shared, the resource's policy decided for each.
+    pub fn per_resource_policy(self) -> Self {
+        ManyResources {
+            per_resource_policy: true,
+            ..self
         }
     }
 
@@ -190,15 +156,17 @@ impl<'q, 'a> ManyResources<'q, 'a> {
 
     /// What the decision on `resource` depends on, or `None` when it may depend on the
     /// resource itself: when whole decisions are shared, a resource-based policy may hold
-    /// for it, or must allow it. (The resources that must be allowed by their own policy,
-    /// roles for STS and KMS keys, belong to services RCPs govern, whose whole decisions are
-    /// never shared today; the check stays in case that list changes.)
+    /// for it or must allow it, or the action's service is governed by RCPs, whose
+    /// statements also look at the caller. (The resources that must be allowed by their own
+    /// policy, roles for STS and KMS keys, belong to services RCPs govern; the check stays in
+    /// case that list changes.)
     fn class(&mut self, resource: &str, pattern: bool) -> Option<Class> {
         let telling = self.telling.as_ref()?;
         let authz = self.authz;
         let (owner, owner_known) = authz.owner(resource, &self.principal.account.id);
         if !self.per_resource_policy
-            && (must_be_allowed_by_resource(self.action, resource)
+            && (is_rcp_service(self.action)
+                || must_be_allowed_by_resource(self.action, resource)
                 || !matches!(
                     authz.resource_policy(self.action, resource, owner),
                     ResourcePolicy::None
@@ -404,9 +372,8 @@ mod tests {
                         .flat_map(|mode| [(mode, false), (mode, true)]);
                     for ((authz, explain), per_resource) in modes {
                         let mut many = if per_resource {
-                            ManyResources::per_resource_policy(
-                                authz, &principal, action, keys, true,
-                            )
+                            ManyResources::new(authz, &principal, action, keys, true)
+                                .per_resource_policy()
                         } else {
                             ManyResources::new(authz, &principal, action, keys, false)
                         };

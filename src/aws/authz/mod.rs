@@ -715,13 +715,13 @@ fn must_be_allowed_by_resource(action: &str, resource: &str) -> bool {
     is_role_arn(resource) && is_sts(action) || is_kms_key(resource)
 }
 
-/// Whether an action is STS's, whatever its case.
-/// Whether RCPs govern the service of `action`.
+/// Whether RCPs govern the service of `action`, whatever its case.
 fn is_rcp_service(action: &str) -> bool {
     let service = action.split(':').next().unwrap_or("");
     RCP_SERVICES.iter().any(|s| s.eq_ignore_ascii_case(service))
 }
 
+/// Whether an action is STS's, whatever its case.
 fn is_sts(action: &str) -> bool {
     action
         .get(..4)

@@ -21,6 +21,7 @@ const ROLE_SESSION_MAX_SECS: u32 = 43_200;
 /// Role chaining caps a session at one hour whatever the role's maximum.
 const CHAINED_SESSION_MAX_SECS: u32 = 3_600;
 
+/// The action every role assumption is decided for.
 const ASSUME_ROLE: &str = "sts:AssumeRole";
 
 /// Trust policies indexed by the principals they name, over roles given by their positions in
@@ -415,7 +416,8 @@ pub fn assume_edges(
     let grants = AssumeGrants::of(principal);
     // The trust differs per role; the caller's side is shared between the roles its
     // statements cannot tell apart.
-    let mut assume = ManyResources::per_resource_policy(authz, principal, ASSUME_ROLE, &[], true);
+    let mut assume =
+        ManyResources::new(authz, principal, ASSUME_ROLE, &[], true).per_resource_policy();
     for (index, named) in roles.candidates(principal) {
         let (account, role) = roles.role(index);
         // A role no principal asked about, or without a session in the graph.

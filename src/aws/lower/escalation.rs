@@ -562,13 +562,8 @@ impl<'a> Escalation<'a> {
             let d = asked
                 .assume
                 .get_or_insert_with(|| {
-                    ManyResources::per_resource_policy(
-                        self.authz,
-                        actor,
-                        "sts:AssumeRole",
-                        &[],
-                        true,
-                    )
+                    ManyResources::new(self.authz, actor, "sts:AssumeRole", &[], true)
+                        .per_resource_policy()
                 })
                 .decide(&role.arn, false);
             value = value.and(d.value);
