@@ -135,10 +135,8 @@ impl<'q, 'a> ManyResources<'q, 'a> {
             unknown_policy_may_grant: self.unknown_policy_may_grant,
             ..Ask::new(self.action, resource)
         };
-        let class = self.class(resource, pattern);
-        match class {
-            Some(class) if self.per_resource_policy => {
-                let owner = authz.owner(resource, &principal.account.id);
+        match self.class(resource, pattern) {
+            Some((class, owner)) if self.per_resource_policy => {
                 let side = self
                     .sides
                     .entry(class)
@@ -146,7 +144,7 @@ impl<'q, 'a> ManyResources<'q, 'a> {
                 self.alone
                     .insert(authz.finish(principal, &ask, owner, side))
             }
-            Some(class) => self
+            Some((class, _)) => self
                 .answers
                 .entry(class)
                 .or_insert_with(|| authz.ask(principal, &ask)),
@@ -159,8 +157,12 @@ impl<'q, 'a> ManyResources<'q, 'a> {
     /// for it or must allow it, or the action's service is governed by RCPs, whose
     /// statements also look at the caller. (The resources that must be allowed by their own
     /// policy, roles for STS and KMS keys, belong to services RCPs govern; the check stays in
-    /// case that list changes.)
-    fn class(&mut self, resource: &str, pattern: bool) -> Option<Class> {
+    /// case that list changes.) With the class, the resource's owner and whether the
+    /// snapshot names it, which the decision needs again.
+    fn class<'r>(&mut self, resource: &'r str, pattern: bool) -> Option<(Class, (&'r str, bool))>
+    where
+        'q: 'r,
+    {
         let telling = self.telling.as_ref()?;
         let authz = self.authz;
         let (owner, owner_known) = authz.owner(resource, &self.principal.account.id);
@@ -220,11 +222,12 @@ impl<'q, 'a> ManyResources<'q, 'a> {
         let applies = telling
             .map(|statement| resources_tell(statement, &request))
             .collect();
-        Some(Class {
+        let class = Class {
             owner: index,
             pattern,
             applies,
-        })
+        };
+        Some((class, (owner, owner_known)))
     }
 }
 

@@ -22,7 +22,7 @@ const ROLE_SESSION_MAX_SECS: u32 = 43_200;
 const CHAINED_SESSION_MAX_SECS: u32 = 3_600;
 
 /// The action every role assumption is decided for.
-const ASSUME_ROLE: &str = "sts:AssumeRole";
+pub(super) const ASSUME_ROLE: &str = "sts:AssumeRole";
 
 /// Trust policies indexed by the principals they name, over roles given by their positions in
 /// the accounts. Made once per snapshot for what-ifs whose changes leave trusts alone (see
@@ -325,7 +325,7 @@ impl<'p> AssumeGrants<'p> {
             }
             for statement in &policy.statements {
                 if statement.effect != Effect::Allow
-                    || !action_matches(&statement.actions, "sts:AssumeRole")
+                    || !action_matches(&statement.actions, ASSUME_ROLE)
                 {
                     continue;
                 }
@@ -531,8 +531,7 @@ fn outside_snapshot(principal: &Principal, node: NodeId, roles: &RoleSessions, g
             patterns.insert("*".to_string());
         }
         for statement in &policy.statements {
-            if statement.effect != Effect::Allow
-                || !action_matches(&statement.actions, "sts:AssumeRole")
+            if statement.effect != Effect::Allow || !action_matches(&statement.actions, ASSUME_ROLE)
             {
                 continue;
             }
@@ -549,7 +548,7 @@ fn outside_snapshot(principal: &Principal, node: NodeId, roles: &RoleSessions, g
         let Some(account) = account.filter(|a| !roles.accounts.contains(a.as_str())) else {
             continue;
         };
-        let allowed = may_on_pattern(principal, "sts:AssumeRole", &pattern);
+        let allowed = may_on_pattern(principal, ASSUME_ROLE, &pattern);
         if !allowed.value.possible() {
             continue;
         }

@@ -562,7 +562,7 @@ impl<'a> Escalation<'a> {
             let d = asked
                 .assume
                 .get_or_insert_with(|| {
-                    ManyResources::new(self.authz, actor, "sts:AssumeRole", &[], true)
+                    ManyResources::new(self.authz, actor, super::assume::ASSUME_ROLE, &[], true)
                         .per_resource_policy()
                 })
                 .decide(&role.arn, false);
