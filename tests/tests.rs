@@ -18,6 +18,7 @@ mod loading;
 mod locate;
 mod org;
 mod queries;
+mod reachable;
 mod revoke_plan;
 mod rules;
 mod synth;

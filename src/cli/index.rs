@@ -1,5 +1,6 @@
 use super::CliError;
 use crate::analysis::Analysis;
+use crate::graph::{Graph, NodeId};
 use crate::index::{self, Key, Origin, Status};
 use crate::rules::RuleSet;
 use crate::snapshot::{LoadError, Snapshot};
@@ -115,4 +116,27 @@ pub(super) fn analyse(path: &Path, snapshot: &Snapshot, rules: &RuleSet) -> Anal
         eprintln!("note: {note}");
     }
     analysis
+}
+
+/// For one search from one node: the analysis from the snapshot's index when it is valid,
+/// and otherwise only the part of the graph the search needs (the edges of the principals
+/// the start reaches, see [`crate::analysis::build_from`]). `select` picks the start.
+pub(super) fn analyse_from(
+    path: &Path,
+    snapshot: &Snapshot,
+    rules: &RuleSet,
+    select: impl FnOnce(&Graph) -> Result<NodeId, CliError>,
+) -> Result<(Analysis, NodeId), CliError> {
+    match index::cached(path, rules) {
+        Ok(analysis) => {
+            let start = select(&analysis.graph)?;
+            Ok((analysis, start))
+        }
+        Err(origin) => {
+            if let Origin::Rebuilt(note) = origin {
+                eprintln!("note: {note}");
+            }
+            crate::analysis::build_from(snapshot, rules, select)
+        }
+    }
 }

@@ -40,36 +40,40 @@ pub fn run(
     } else {
         crate::rules::RuleSet::load(policies)?
     };
-    let (snapshot, analysis) = super::index::open(&args.snapshot, &rules)?;
-    let Some(from) = args.from.as_deref() else {
-        // Only the graph is ranked: the snapshot is freed before the ranking's memory adds up.
+    let snapshot = crate::snapshot::Snapshot::open(&args.snapshot)?;
+    if let Some(from) = args.from.as_deref() {
+        // One radius: without an index, only the principals the start reaches are decided.
+        let (analysis, start) =
+            super::index::analyse_from(&args.snapshot, &snapshot, &rules, |graph| {
+                Ok(select_in(graph, &snapshot, from)?)
+            })?;
+        // Only the graph is queried: the snapshot is freed before the query's memory adds up.
         drop(snapshot);
-        let keys = args.all_keys;
-        let summaries = crate::query::summarise_all(&analysis.graph, |n| {
-            let node = analysis.graph.node(n);
-            if keys {
-                node.kind == crate::graph::NodeKind::Credential
-            } else {
-                node.kind == crate::graph::NodeKind::Principal
-                    && matches!(node.class, "user" | "role")
-            }
-        });
-        let text = match args.format {
-            Format::Table => report::table::render_ranking(&analysis.graph, &summaries),
-            Format::Json => report::json::render_ranking(&analysis.graph, &summaries)?,
-        };
-        out.write_all(text.as_bytes())?;
+        let reach = radius(&analysis.graph, start);
+        let summary = RadiusSummary::new(&analysis.graph, &reach, &analysis.missing);
+        match args.format {
+            Format::Table => out.write_all(report::table::render_radius(&summary).as_bytes())?,
+            // Streamed: the report of a wide key runs to a hundred megabytes.
+            Format::Json => report::json::write_radius(&summary, out)?,
+        }
         return Ok(());
-    };
-    let start = select_in(&analysis.graph, &snapshot, from)?;
-    // Only the graph is queried: the snapshot is freed before the query's memory adds up.
-    drop(snapshot);
-    let reach = radius(&analysis.graph, start);
-    let summary = RadiusSummary::new(&analysis.graph, &reach, &analysis.missing);
-    match args.format {
-        Format::Table => out.write_all(report::table::render_radius(&summary).as_bytes())?,
-        // Streamed: the report of a wide key runs to a hundred megabytes.
-        Format::Json => report::json::write_radius(&summary, out)?,
     }
+    let analysis = super::index::analyse(&args.snapshot, &snapshot, &rules);
+    // Only the graph is ranked: the snapshot is freed before the ranking's memory adds up.
+    drop(snapshot);
+    let keys = args.all_keys;
+    let summaries = crate::query::summarise_all(&analysis.graph, |n| {
+        let node = analysis.graph.node(n);
+        if keys {
+            node.kind == crate::graph::NodeKind::Credential
+        } else {
+            node.kind == crate::graph::NodeKind::Principal && matches!(node.class, "user" | "role")
+        }
+    });
+    let text = match args.format {
+        Format::Table => report::table::render_ranking(&analysis.graph, &summaries),
+        Format::Json => report::json::render_ranking(&analysis.graph, &summaries)?,
+    };
+    out.write_all(text.as_bytes())?;
     Ok(())
 }

@@ -260,27 +260,32 @@ pub fn load_or_build(
     snapshot: &Snapshot,
     rules: &RuleSet,
 ) -> (Analysis, Origin) {
+    match cached(snapshot_path, rules) {
+        Ok(analysis) => (analysis, Origin::Index),
+        Err(origin) => (crate::analysis::build(snapshot, rules), origin),
+    }
+}
+
+/// The analysis in the snapshot's index when the index is valid for these rules; otherwise
+/// why the caller must build it ([`Origin::Built`] or [`Origin::Rebuilt`]).
+pub fn cached(snapshot_path: &Path, rules: &RuleSet) -> Result<Analysis, Origin> {
     let path = path_for(snapshot_path);
     if !path.exists() {
-        return (crate::analysis::build(snapshot, rules), Origin::Built);
+        return Err(Origin::Built);
     }
     let why = match Key::compute(snapshot_path, rules) {
         Err(e) => format!("cannot be checked ({e})"),
         Ok(key) => match read(&path, &key) {
-            Status::Valid(analysis) => return (*analysis, Origin::Index),
-            Status::Absent => return (crate::analysis::build(snapshot, rules), Origin::Built),
+            Status::Valid(analysis) => return Ok(*analysis),
+            Status::Absent => return Err(Origin::Built),
             Status::Stale(stale) => format!("is stale ({stale})"),
             Status::Corrupt(why) => format!("is corrupt ({why})"),
         },
     };
-    let note = format!(
+    Err(Origin::Rebuilt(format!(
         "index `{}` {why}: building the graph; `blastmap index` refreshes it",
         path.display()
-    );
-    (
-        crate::analysis::build(snapshot, rules),
-        Origin::Rebuilt(note),
-    )
+    )))
 }
 
 #[cfg(test)]

@@ -7,7 +7,10 @@ mod batch;
 mod decide;
 mod escalation;
 mod permissions;
+mod reachable;
 mod resources;
+
+pub use reachable::lower_reachable;
 
 use crate::aws::authz::Authorizer;
 use crate::aws::indexes::Indexes;
@@ -40,117 +43,159 @@ pub fn lower(
 ) -> Vec<MissingSource> {
     let authz = Authorizer::new(accounts, organization).quiet();
     let book = PolicyBook::new(accounts);
-    let mut missing = Vec::new();
-    for (account, arn) in book.missing() {
-        missing.push(MissingSource::new(
-            format!("aws/{account}/gaad.json#{arn}"),
-            "policy attached but its document is not in the snapshot",
-            "whatever the policy allows: edges through it are kept as conditional",
-        ));
-    }
-    missing.sort_by(|a, b| a.source.cmp(&b.source));
-
-    let mut principals: Vec<(Seed, NodeId)> = Vec::new();
-    let mut controls: HashMap<&str, NodeId> = HashMap::new();
-    for account in accounts {
-        let control = graph.add_node(
-            Node::new(
-                NodeKind::AccountControl,
-                PROVIDER,
-                "account",
-                format!("aws:account:{}", account.id),
-                format!("admin of account {}", account.id),
-            )
-            .in_account(&account.id),
-        );
-        controls.insert(&account.id, control);
-        let mut user_nodes = HashMap::new();
-        for user in &account.users {
-            let mut node = Node::new(
-                NodeKind::Principal,
-                PROVIDER,
-                "user",
-                &user.arn,
-                format!("user/{}", user.name),
-            )
-            .in_account(&account.id)
-            .with_attr("user_id", &user.id);
-            if let Some(row) = account
-                .credential_report
-                .as_ref()
-                .and_then(|r| r.get(&user.name))
-            {
-                node = node
-                    .with_attr("console_password", row.has_password().to_string())
-                    .with_attr("mfa", row.has_mfa().to_string());
-            }
-            let id = graph.add_node(node);
-            graph.add_alias(id, &user.name);
-            graph.add_alias(id, &user.id);
-            user_nodes.insert(user.name.as_str(), id);
-            let entity = Entity::User(user);
-            principals.push((Seed { account, entity }, id));
-        }
-        let mut group_nodes = HashMap::new();
-        for group in &account.groups {
-            let id = graph.add_node(
-                Node::new(
-                    NodeKind::Principal,
-                    PROVIDER,
-                    "group",
-                    &group.arn,
-                    format!("group/{}", group.name),
-                )
-                .in_account(&account.id),
-            );
-            graph.add_alias(id, &group.name);
-            group_nodes.insert(group.name.as_str(), id);
-        }
-        for role in &account.roles {
-            let mut node = Node::new(
-                NodeKind::Principal,
-                PROVIDER,
-                "role",
-                &role.arn,
-                format!("role/{}", role.name),
-            )
-            .in_account(&account.id)
-            .with_attr("role_id", &role.id);
-            if role.is_service_linked() {
-                node = node.with_attr("service_linked", "true");
-            }
-            let id = graph.add_node(node);
-            graph.add_alias(id, &role.name);
-            graph.add_alias(id, &role.id);
-            let entity = Entity::Role(role);
-            principals.push((Seed { account, entity }, id));
-        }
-        credentials(account, graph, &user_nodes, &mut missing);
-        memberships(account, graph, &user_nodes, &group_nodes);
-        user_sessions(account, graph, &book, organization, &user_nodes);
-    }
-
-    let roles = assume::RoleSessions::create(accounts, graph);
-    assume::external_trusts(&roles, graph);
+    let mut missing = missing_documents(&book);
+    let skeleton = Skeleton::lower(accounts, organization, &book, graph, &mut missing);
     policy_edges(
         accounts,
         organization,
         rules,
         &authz,
         &book,
-        &principals,
-        &roles,
-        &controls,
+        &skeleton.principals,
+        &skeleton.roles,
+        &skeleton.controls,
         None,
         graph,
         &mut missing,
     );
-    for account in accounts {
-        if let Some(&control) = controls.get(account.id.as_str()) {
-            admin::controls(account, control, graph);
+    skeleton.control_edges(accounts, graph);
+    missing
+}
+
+/// Attached policies whose document the snapshot lacks, sorted by source.
+fn missing_documents(book: &PolicyBook) -> Vec<MissingSource> {
+    let mut missing: Vec<MissingSource> = book
+        .missing()
+        .map(|(account, arn)| {
+            MissingSource::new(
+                format!("aws/{account}/gaad.json#{arn}"),
+                "policy attached but its document is not in the snapshot",
+                "whatever the policy allows: edges through it are kept as conditional",
+            )
+        })
+        .collect();
+    missing.sort_by(|a, b| a.source.cmp(&b.source));
+    missing
+}
+
+/// The graph before any principal's policies are decided: every node a principal's edges
+/// can lead to (principals, groups, keys, sessions, account control), and the edges that
+/// need no policy decision (keys, memberships, user sessions, role sessions, external
+/// token exchanges).
+struct Skeleton<'a> {
+    /// Users and roles, in the order their edges are decided.
+    principals: Vec<(Seed<'a>, NodeId)>,
+    /// The account-control node of each account.
+    controls: HashMap<&'a str, NodeId>,
+    roles: assume::RoleSessions<'a>,
+}
+
+impl<'a> Skeleton<'a> {
+    fn lower(
+        accounts: &'a [Arc<Account>],
+        organization: Option<&Organization>,
+        book: &PolicyBook,
+        graph: &mut Graph,
+        missing: &mut Vec<MissingSource>,
+    ) -> Self {
+        let mut principals: Vec<(Seed, NodeId)> = Vec::new();
+        let mut controls: HashMap<&str, NodeId> = HashMap::new();
+        for account in accounts {
+            let control = graph.add_node(
+                Node::new(
+                    NodeKind::AccountControl,
+                    PROVIDER,
+                    "account",
+                    format!("aws:account:{}", account.id),
+                    format!("admin of account {}", account.id),
+                )
+                .in_account(&account.id),
+            );
+            controls.insert(&account.id, control);
+            let mut user_nodes = HashMap::new();
+            for user in &account.users {
+                let mut node = Node::new(
+                    NodeKind::Principal,
+                    PROVIDER,
+                    "user",
+                    &user.arn,
+                    format!("user/{}", user.name),
+                )
+                .in_account(&account.id)
+                .with_attr("user_id", &user.id);
+                if let Some(row) = account
+                    .credential_report
+                    .as_ref()
+                    .and_then(|r| r.get(&user.name))
+                {
+                    node = node
+                        .with_attr("console_password", row.has_password().to_string())
+                        .with_attr("mfa", row.has_mfa().to_string());
+                }
+                let id = graph.add_node(node);
+                graph.add_alias(id, &user.name);
+                graph.add_alias(id, &user.id);
+                user_nodes.insert(user.name.as_str(), id);
+                let entity = Entity::User(user);
+                principals.push((Seed { account, entity }, id));
+            }
+            let mut group_nodes = HashMap::new();
+            for group in &account.groups {
+                let id = graph.add_node(
+                    Node::new(
+                        NodeKind::Principal,
+                        PROVIDER,
+                        "group",
+                        &group.arn,
+                        format!("group/{}", group.name),
+                    )
+                    .in_account(&account.id),
+                );
+                graph.add_alias(id, &group.name);
+                group_nodes.insert(group.name.as_str(), id);
+            }
+            for role in &account.roles {
+                let mut node = Node::new(
+                    NodeKind::Principal,
+                    PROVIDER,
+                    "role",
+                    &role.arn,
+                    format!("role/{}", role.name),
+                )
+                .in_account(&account.id)
+                .with_attr("role_id", &role.id);
+                if role.is_service_linked() {
+                    node = node.with_attr("service_linked", "true");
+                }
+                let id = graph.add_node(node);
+                graph.add_alias(id, &role.name);
+                graph.add_alias(id, &role.id);
+                let entity = Entity::Role(role);
+                principals.push((Seed { account, entity }, id));
+            }
+            credentials(account, graph, &user_nodes, missing);
+            memberships(account, graph, &user_nodes, &group_nodes);
+            user_sessions(account, graph, book, organization, &user_nodes);
+        }
+
+        let roles = assume::RoleSessions::create(accounts, graph);
+        assume::external_trusts(&roles, graph);
+        Skeleton {
+            principals,
+            controls,
+            roles,
         }
     }
-    missing
+
+    /// Account control reaches every user, group and role of its account that is not
+    /// service-linked. These edges start at the control nodes only.
+    fn control_edges(&self, accounts: &[Arc<Account>], graph: &mut Graph) {
+        for account in accounts {
+            if let Some(&control) = self.controls.get(account.id.as_str()) {
+                admin::controls(account, control, graph);
+            }
+        }
+    }
 }
 
 /// What a what-if change touches: principals whose own policies changed (every edge they
@@ -183,8 +228,29 @@ fn policy_edges(
     graph: &mut Graph,
     missing: &mut Vec<MissingSource>,
 ) {
-    let escalation = escalation::Escalation::new(rules, authz, book, organization, accounts);
-    let kinds = match resources::builtin_kinds() {
+    let decider = Decider {
+        accounts,
+        organization,
+        authz,
+        book,
+        roles,
+        controls,
+        scope,
+        escalation: escalation::Escalation::new(rules, authz, book, organization, accounts),
+        kinds: resource_kinds(missing),
+    };
+    let progress = match scope {
+        None => Progress::bar(principals.len() as u64, "building graph"),
+        Some(_) => Progress::hidden(),
+    };
+    decider.add(principals, |p| p, graph, &progress, |_, _| {});
+    progress.finish();
+}
+
+/// The built-in kinds of resources that resource policies may open; none, and a missing
+/// source saying so, when they do not parse.
+fn resource_kinds(missing: &mut Vec<MissingSource>) -> Vec<resources::ResourceKind> {
+    match resources::builtin_kinds() {
         Ok(kinds) => kinds,
         Err(e) => {
             missing.push(MissingSource::new(
@@ -194,10 +260,28 @@ fn policy_edges(
             ));
             Vec::new()
         }
-    };
-    // Per principal, its edges in a fixed order (role sessions, permissions, resources,
-    // control, techniques): witnesses pick the first of equally short paths.
-    let decide = |principal: &Principal, node: NodeId, graph: NodeKeys| -> Option<Decided> {
+    }
+}
+
+/// Decides the edges of principals and adds them to the graph.
+struct Decider<'a> {
+    accounts: &'a [Arc<Account>],
+    organization: Option<&'a Organization>,
+    authz: &'a Authorizer<'a>,
+    book: &'a PolicyBook<'a>,
+    roles: &'a assume::RoleSessions<'a>,
+    controls: &'a HashMap<&'a str, NodeId>,
+    scope: Option<&'a Scope>,
+    escalation: escalation::Escalation<'a>,
+    kinds: Vec<resources::ResourceKind>,
+}
+
+impl Decider<'_> {
+    /// One principal's edges, in a fixed order (role sessions, permissions, resources,
+    /// control, techniques): witnesses pick the first of equally short paths. Every edge
+    /// starts at the principal's node.
+    fn decide(&self, principal: &Principal, node: NodeId, graph: NodeKeys) -> Option<Decided> {
+        let scope = self.scope;
         let changed = scope.is_none_or(|s| s.principals.contains(principal.arn()));
         let only = match scope {
             Some(s) if !changed => {
@@ -212,57 +296,80 @@ fn policy_edges(
         let scps = if principal.is_service_linked() {
             None
         } else {
-            authz.control_levels(ControlKind::Scp, &principal.account.id)
+            self.authz
+                .control_levels(ControlKind::Scp, &principal.account.id)
         };
-        assume::assume_edges(principal, node, roles, authz, only, &mut batch);
-        let control = controls.get(principal.account.id.as_str()).copied();
+        assume::assume_edges(principal, node, self.roles, self.authz, only, &mut batch);
+        let control = self.controls.get(principal.account.id.as_str()).copied();
         if changed {
             permissions::granted(principal, scps.as_deref(), node, &mut batch);
             let one = [(principal.clone(), node)];
-            resources::resources(accounts, &kinds, &one, authz, None, &mut batch);
+            resources::resources(
+                self.accounts,
+                &self.kinds,
+                &one,
+                self.authz,
+                None,
+                &mut batch,
+            );
             if let Some(control) = control {
                 admin::administers(principal, scps.as_deref(), node, control, &mut batch);
             }
         }
         if let Some(control) = control {
-            escalation.apply(principal, node, control, scps.as_deref(), only, &mut batch);
+            self.escalation
+                .apply(principal, node, control, scps.as_deref(), only, &mut batch);
         }
         Some(batch.into())
-    };
-    // Principals are decided in parallel a chunk at a time against the nodes of the chunks
-    // before, and their nodes and edges added in order, so the graph is the same whatever the
-    // thread count. A chunk's edges are added while the next chunk is decided: adding them
-    // shares their evidence with the graph's, work that cannot be split between threads.
-    let progress = match scope {
-        None => Progress::bar(principals.len() as u64, "building graph"),
-        Some(_) => Progress::hidden(),
-    };
-    let mut edges: Vec<(NodeId, NodeId, Edge)> = Vec::new();
-    for chunk in principals.chunks(PRINCIPALS_PER_CHUNK) {
-        let (keys, mut sink) = graph.split();
-        let (decided, ()) = rayon::join(
-            || {
-                chunk
-                    .par_iter()
-                    .map(|(seed, node)| decide(&seed.principal(book, organization), *node, keys))
-                    .collect::<Vec<Option<Decided>>>()
-            },
-            || {
-                for (from, to, edge) in edges.drain(..) {
-                    sink.add_edge(from, to, edge);
-                }
-            },
-        );
-        for batch in decided.into_iter().flatten() {
-            edges.extend(batch.add_nodes(graph));
+    }
+
+    /// Decides the principals `items` stand for and adds their nodes and edges, in the order
+    /// of `items`; `added` sees each edge's endpoints as it is added.
+    ///
+    /// Principals are decided in parallel a chunk at a time against the nodes of the chunks
+    /// before, and their nodes and edges added in order, so the graph is the same whatever
+    /// the thread count. A chunk's edges are added while the next chunk is decided: adding
+    /// them shares their evidence with the graph's, work that cannot be split between threads.
+    fn add<'s, T: Sync>(
+        &self,
+        items: &[T],
+        seed: impl Fn(&T) -> &(Seed<'s>, NodeId) + Sync,
+        graph: &mut Graph,
+        progress: &Progress,
+        mut added: impl FnMut(NodeId, NodeId) + Send,
+    ) {
+        let mut edges: Vec<(NodeId, NodeId, Edge)> = Vec::new();
+        for chunk in items.chunks(PRINCIPALS_PER_CHUNK) {
+            let (keys, mut sink) = graph.split();
+            let (decided, ()) = rayon::join(
+                || {
+                    chunk
+                        .par_iter()
+                        .map(|item| {
+                            let (seed, node) = seed(item);
+                            let principal = seed.principal(self.book, self.organization);
+                            self.decide(&principal, *node, keys)
+                        })
+                        .collect::<Vec<Option<Decided>>>()
+                },
+                || {
+                    for (from, to, edge) in edges.drain(..) {
+                        added(from, to);
+                        sink.add_edge(from, to, edge);
+                    }
+                },
+            );
+            for batch in decided.into_iter().flatten() {
+                edges.extend(batch.add_nodes(graph));
+            }
+            progress.inc(chunk.len() as u64);
         }
-        progress.inc(chunk.len() as u64);
+        let (_, mut sink) = graph.split();
+        for (from, to, edge) in edges {
+            added(from, to);
+            sink.add_edge(from, to, edge);
+        }
     }
-    let (_, mut sink) = graph.split();
-    for (from, to, edge) in edges {
-        sink.add_edge(from, to, edge);
-    }
-    progress.finish();
 }
 
 /// Principals decided between two additions to the graph: enough to keep every thread busy,
