@@ -15,7 +15,7 @@
 //! phase measures that build, so the radius phases measure the query alone (reach with
 //! witness paths), as every query after the first on a graph pays it.
 
-use blastmap::analysis::build;
+use blastmap::analysis::{build, build_from};
 use blastmap::aws::revoke::{Inputs, plan};
 use blastmap::aws::whatif::{Change, apply, radius_after};
 use blastmap::graph::{Compact, NodeKind, Reach};
@@ -221,12 +221,17 @@ fn main() {
             build(&snap, &rules)
         }));
     }
+    // What `blastmap radius --from KEY` does without an index: load, decide the edges of the
+    // principals the key reaches (`build_from`), one radius.
+    let pipeline = |key: &str| {
+        let s = open();
+        let (a, start) = build_from(&s, &rules, |graph| select(graph, key))
+            .unwrap_or_else(|e| fail(e.to_string()));
+        radius(&a.graph, start).reached.len()
+    };
     if on("pipeline") {
-        phases.push(measure(reps, "load + build + one radius", || {
-            let s = open();
-            let a = build(&s, &rules);
-            let start = select(&a.graph, &key).unwrap_or_else(|e| fail(e.to_string()));
-            radius(&a.graph, start).reached.len()
+        phases.push(measure(reps, "load + build + one radius, wide key", || {
+            pipeline(&key)
         }));
     }
     reset_peak();
@@ -265,6 +270,22 @@ fn main() {
         .map(|&k| radius(&analysis.graph, k).reached.len())
         .collect();
     sizes.sort_unstable();
+    if on("pipeline") {
+        // The typical key whose radius is the median of the sample's.
+        let mut by_size: Vec<(usize, blastmap::graph::NodeId)> = typical
+            .iter()
+            .map(|&k| (radius(&analysis.graph, k).reached.len(), k))
+            .collect();
+        by_size.sort_unstable();
+        if let Some(&(_, median)) = by_size.get(by_size.len() / 2) {
+            let median = analysis.graph.node(median).key.clone();
+            phases.push(measure(
+                reps,
+                "load + build + one radius, typical key",
+                || pipeline(&median),
+            ));
+        }
+    }
     if on("radius") {
         phases.push(measure(many, "one radius, wide key", || {
             radius(&analysis.graph, start).reached.len()
