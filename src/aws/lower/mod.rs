@@ -9,22 +9,21 @@ mod escalation;
 mod permissions;
 mod reachable;
 mod resources;
+mod skeleton;
 
 pub use reachable::lower_reachable;
 
 use crate::aws::authz::Authorizer;
 use crate::aws::indexes::Indexes;
-use crate::aws::inventory::KeyStatus;
 use crate::aws::model::Account;
 use crate::aws::organization::{ControlKind, Organization};
 use crate::aws::principal::{Entity, PolicyBook, Principal, Seed};
-use crate::graph::{
-    Edge, EdgeKind, Evidence, Graph, Node, NodeId, NodeKeys, NodeKind, RecordRef, Undecided,
-};
+use crate::graph::{Edge, Graph, NodeId, NodeKeys};
 use crate::progress::Progress;
 use crate::snapshot::MissingSource;
 use batch::{Batch, Decided};
 use rayon::prelude::*;
+use skeleton::Skeleton;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -76,126 +75,6 @@ fn missing_documents(book: &PolicyBook) -> Vec<MissingSource> {
         .collect();
     missing.sort_by(|a, b| a.source.cmp(&b.source));
     missing
-}
-
-/// The graph before any principal's policies are decided: every node a principal's edges
-/// can lead to (principals, groups, keys, sessions, account control), and the edges that
-/// need no policy decision (keys, memberships, user sessions, role sessions, external
-/// token exchanges).
-struct Skeleton<'a> {
-    /// Users and roles, in the order their edges are decided.
-    principals: Vec<(Seed<'a>, NodeId)>,
-    /// The account-control node of each account.
-    controls: HashMap<&'a str, NodeId>,
-    roles: assume::RoleSessions<'a>,
-}
-
-impl<'a> Skeleton<'a> {
-    fn lower(
-        accounts: &'a [Arc<Account>],
-        organization: Option<&Organization>,
-        book: &PolicyBook,
-        graph: &mut Graph,
-        missing: &mut Vec<MissingSource>,
-    ) -> Self {
-        let mut principals: Vec<(Seed, NodeId)> = Vec::new();
-        let mut controls: HashMap<&str, NodeId> = HashMap::new();
-        for account in accounts {
-            let control = graph.add_node(
-                Node::new(
-                    NodeKind::AccountControl,
-                    PROVIDER,
-                    "account",
-                    format!("aws:account:{}", account.id),
-                    format!("admin of account {}", account.id),
-                )
-                .in_account(&account.id),
-            );
-            controls.insert(&account.id, control);
-            let mut user_nodes = HashMap::new();
-            for user in &account.users {
-                let mut node = Node::new(
-                    NodeKind::Principal,
-                    PROVIDER,
-                    "user",
-                    &user.arn,
-                    format!("user/{}", user.name),
-                )
-                .in_account(&account.id)
-                .with_attr("user_id", &user.id);
-                if let Some(row) = account
-                    .credential_report
-                    .as_ref()
-                    .and_then(|r| r.get(&user.name))
-                {
-                    node = node
-                        .with_attr("console_password", row.has_password().to_string())
-                        .with_attr("mfa", row.has_mfa().to_string());
-                }
-                let id = graph.add_node(node);
-                graph.add_alias(id, &user.name);
-                graph.add_alias(id, &user.id);
-                user_nodes.insert(user.name.as_str(), id);
-                let entity = Entity::User(user);
-                principals.push((Seed { account, entity }, id));
-            }
-            let mut group_nodes = HashMap::new();
-            for group in &account.groups {
-                let id = graph.add_node(
-                    Node::new(
-                        NodeKind::Principal,
-                        PROVIDER,
-                        "group",
-                        &group.arn,
-                        format!("group/{}", group.name),
-                    )
-                    .in_account(&account.id),
-                );
-                graph.add_alias(id, &group.name);
-                group_nodes.insert(group.name.as_str(), id);
-            }
-            for role in &account.roles {
-                let mut node = Node::new(
-                    NodeKind::Principal,
-                    PROVIDER,
-                    "role",
-                    &role.arn,
-                    format!("role/{}", role.name),
-                )
-                .in_account(&account.id)
-                .with_attr("role_id", &role.id);
-                if role.is_service_linked() {
-                    node = node.with_attr("service_linked", "true");
-                }
-                let id = graph.add_node(node);
-                graph.add_alias(id, &role.name);
-                graph.add_alias(id, &role.id);
-                let entity = Entity::Role(role);
-                principals.push((Seed { account, entity }, id));
-            }
-            credentials(account, graph, &user_nodes, missing);
-            memberships(account, graph, &user_nodes, &group_nodes);
-            user_sessions(account, graph, book, organization, &user_nodes);
-        }
-
-        let roles = assume::RoleSessions::create(accounts, graph);
-        assume::external_trusts(&roles, graph);
-        Skeleton {
-            principals,
-            controls,
-            roles,
-        }
-    }
-
-    /// Account control reaches every user, group and role of its account that is not
-    /// service-linked. These edges start at the control nodes only.
-    fn control_edges(&self, accounts: &[Arc<Account>], graph: &mut Graph) {
-        for account in accounts {
-            if let Some(&control) = self.controls.get(account.id.as_str()) {
-                admin::controls(account, control, graph);
-            }
-        }
-    }
 }
 
 /// What a what-if change touches: principals whose own policies changed (every edge they
@@ -485,156 +364,6 @@ pub fn relower(
         graph,
         &mut missing,
     );
-}
-
-/// Access keys authenticate as their user. A key that is not active keeps a conditional
-/// edge: it reaches the user again the moment someone reactivates it.
-fn credentials(
-    account: &Account,
-    graph: &mut Graph,
-    users: &HashMap<&str, NodeId>,
-    missing: &mut Vec<MissingSource>,
-) {
-    let file = format!("aws/{}/access-keys.json", account.id);
-    for key in &account.keys {
-        let status = match key.status {
-            KeyStatus::Active => "Active",
-            KeyStatus::Inactive => "Inactive",
-            KeyStatus::Expired => "Expired",
-        };
-        let mut node = Node::new(
-            NodeKind::Credential,
-            PROVIDER,
-            "access-key",
-            &key.id,
-            &key.id,
-        )
-        .in_account(&account.id)
-        .with_attr("status", status)
-        .with_attr("user", &key.user);
-        if let Some(created) = key.created {
-            node = node.with_attr("created", created.0.to_rfc3339());
-        }
-        if let Some(date) = key.last_used.as_ref().and_then(|l| l.last_used_date) {
-            node = node.with_attr("last_used", date.0.to_rfc3339());
-        }
-        let key_node = graph.add_node(node);
-        let Some(&user) = users.get(key.user.as_str()) else {
-            missing.push(MissingSource::new(
-                format!("{file}#{}", key.pointer),
-                format!(
-                    "key {} names user `{}`, who is not in gaad.json",
-                    key.id, key.user
-                ),
-                "what the key reaches",
-            ));
-            continue;
-        };
-        let mut evidence = Evidence::new("access key of the user");
-        evidence
-            .records
-            .push(RecordRef::new(&file, &key.pointer, "access key listing"));
-        if key.status != KeyStatus::Active {
-            evidence.undecided.push(Undecided {
-                key: "key status".into(),
-                reason: format!("the key was {status} when the snapshot was taken; it authenticates again if reactivated").into(),
-            });
-        }
-        graph.add_edge(
-            key_node,
-            user,
-            Edge::new(EdgeKind::AuthenticatesAs, evidence),
-        );
-    }
-}
-
-fn memberships(
-    account: &Account,
-    graph: &mut Graph,
-    users: &HashMap<&str, NodeId>,
-    groups: &HashMap<&str, NodeId>,
-) {
-    for user in &account.users {
-        let Some(&user_node) = users.get(user.name.as_str()) else {
-            continue;
-        };
-        for (j, name) in user.groups.iter().enumerate() {
-            let Some(&group) = groups.get(name.as_str()) else {
-                continue;
-            };
-            let mut evidence = Evidence::new("group membership");
-            evidence.records.push(RecordRef::new(
-                &account.gaad_file,
-                format!("{}/GroupList/{j}", user.pointer),
-                "group list",
-            ));
-            graph.add_edge(user_node, group, Edge::new(EdgeKind::MemberOf, evidence));
-        }
-    }
-}
-
-/// Sessions an IAM user mints for itself: GetSessionToken (no permission needed) and
-/// GetFederationToken (needs `sts:GetFederationToken`).
-fn user_sessions(
-    account: &Account,
-    graph: &mut Graph,
-    book: &PolicyBook,
-    organization: Option<&Organization>,
-    users: &HashMap<&str, NodeId>,
-) {
-    for user in &account.users {
-        let Some(&user_node) = users.get(user.name.as_str()) else {
-            continue;
-        };
-        let token = graph.add_node(
-            Node::new(
-                NodeKind::Session,
-                PROVIDER,
-                "session-token",
-                format!("{}#session-token", user.arn),
-                format!("session token of user/{}", user.name),
-            )
-            .in_account(&account.id)
-            .with_attr("max_duration_secs", USER_SESSION_MAX_SECS.to_string()),
-        );
-        let mut evidence = Evidence::new("sts:GetSessionToken (no permission needed)")
-            .note("session token credentials last up to 36 h (12 h by default) and survive deleting the key");
-        evidence.session_max_secs = Some(USER_SESSION_MAX_SECS);
-        graph.add_edge(user_node, token, Edge::new(EdgeKind::Mints, evidence));
-        graph.add_edge(
-            token,
-            user_node,
-            Edge::new(
-                EdgeKind::ActsAs,
-                Evidence::new("a session token acts as its user"),
-            ),
-        );
-
-        let entity = Entity::User(user);
-        let principal = Seed { account, entity }.principal(book, organization);
-        if let Some(evidence) = assume::federation_token(&principal) {
-            let federation = graph.add_node(
-                Node::new(
-                    NodeKind::Session,
-                    PROVIDER,
-                    "federation-token",
-                    format!("{}#federation-token", user.arn),
-                    format!("federation token of user/{}", user.name),
-                )
-                .in_account(&account.id)
-                .with_attr("max_duration_secs", USER_SESSION_MAX_SECS.to_string()),
-            );
-            graph.add_edge(user_node, federation, Edge::new(EdgeKind::Mints, evidence));
-            graph.add_edge(
-                federation,
-                user_node,
-                Edge::new(
-                    EdgeKind::ActsAs,
-                    Evidence::new("a federation token acts as its user").note("with at most the user's permissions, narrowed by the session policy passed when minting it"),
-                ),
-            );
-        }
-    }
 }
 
 #[cfg(test)]
