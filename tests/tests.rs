@@ -18,7 +18,6 @@ mod loading;
 mod locate;
 mod org;
 mod queries;
-mod reachable;
 mod revoke_plan;
 mod rules;
 mod synth;

@@ -411,6 +411,7 @@ pub fn assume_edges(
     roles: &RoleSessions,
     authz: &Authorizer,
     only: Option<&std::collections::HashSet<String>>,
+    met: super::Met,
     graph: &mut Batch,
 ) {
     let grants = AssumeGrants::of(principal);
@@ -424,7 +425,7 @@ pub fn assume_edges(
         let Some(session) = roles.sessions[index] else {
             continue;
         };
-        if only.is_some_and(|o| !o.contains(&role.arn)) {
+        if only.is_some_and(|o| !o.contains(&role.arn)) || met.has(session) {
             continue;
         }
         if !named && !grants.may_match(&role.arn) {

@@ -215,7 +215,9 @@ impl<'a> Escalation<'a> {
         admin_edge(&empowered, scps)
     }
 
-    /// Adds every technique's edges from `actor`.
+    /// Adds every technique's edges from `actor`: all of them, or those into the targets a
+    /// what-if changed (`only`), or those into nodes a search has not `met`.
+    #[allow(clippy::too_many_arguments)]
     pub fn apply(
         &self,
         actor: &Principal,
@@ -223,8 +225,14 @@ impl<'a> Escalation<'a> {
         control: NodeId,
         scps: Option<&[(String, Vec<&Policy>)]>,
         only: Option<&std::collections::HashSet<String>>,
+        met: super::Met,
         graph: &mut super::batch::Batch,
     ) {
+        // Every technique leads to a node of the actor's account: a search that has met them
+        // all needs none of its edges.
+        if met.has_account(control) {
+            return;
+        }
         // An administrator already reaches every principal of its account through `controls`:
         // listing each technique it could use would add edges, not reach.
         if admin_edge(actor, scps).is_some_and(|e| e.reach == crate::graph::Reach::Definite) {
@@ -235,6 +243,10 @@ impl<'a> Escalation<'a> {
         let mut asked = Asked::default();
         for (index, rule) in self.rules.iter().enumerate() {
             let texts = &self.texts[index];
+            // Its only target met already: whether the actor may use it does not matter.
+            if matches!(rule.gives, Gives::Admin) && met.has(control) {
+                continue;
+            }
             let aims = match only {
                 // Decided again for a few targets (what-if): most rules aim at none of them,
                 // and that is cheaper to see than whether the actor may use them at all.
@@ -256,6 +268,19 @@ impl<'a> Escalation<'a> {
                 }
             };
             for aim in aims {
+                // A search that has met the technique's target already needs no edge to it.
+                let met_already = !met.is_empty()
+                    && match rule.gives {
+                        Gives::ActAs => graph.find_key(aim.arn(actor)).is_some_and(|t| met.has(t)),
+                        Gives::Admin => met.has(control),
+                        Gives::Join => {
+                            met.has(control)
+                                && graph.find_key(aim.arn(actor)).is_some_and(|t| met.has(t))
+                        }
+                    };
+                if met_already {
+                    continue;
+                }
                 let Some(mut decision) = self.decide(index, actor, &aim, &mut asked) else {
                     continue;
                 };

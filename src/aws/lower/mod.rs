@@ -18,7 +18,7 @@ use crate::aws::indexes::Indexes;
 use crate::aws::model::Account;
 use crate::aws::organization::{ControlKind, Organization};
 use crate::aws::principal::{Entity, PolicyBook, Principal, Seed};
-use crate::graph::{Edge, Graph, NodeId, NodeKeys};
+use crate::graph::{Edge, Graph, NodeId, NodeKeys, Reach};
 use crate::progress::Progress;
 use crate::snapshot::MissingSource;
 use batch::{Batch, Decided};
@@ -122,7 +122,7 @@ fn policy_edges(
         None => Progress::bar(principals.len() as u64, "building graph"),
         Some(_) => Progress::hidden(),
     };
-    decider.add(principals, |p| p, graph, &progress, |_, _| {});
+    decider.add(principals, |p| p, graph, &progress, None, |_, _, _| {});
     progress.finish();
 }
 
@@ -139,6 +139,33 @@ fn resource_kinds(missing: &mut Vec<MissingSource>) -> Vec<resources::ResourceKi
             ));
             Vec::new()
         }
+    }
+}
+
+/// What a search has met already (see `reachable`): a principal decided for that search
+/// need not decide its role assumptions and techniques into those nodes. Nothing for a full
+/// build.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Met<'a> {
+    /// By node.
+    nodes: &'a [bool],
+    /// By account-control node: whether the search has met the control and every user,
+    /// group and role it controls, every node a technique of that account can lead to.
+    full: &'a [bool],
+}
+
+impl Met<'_> {
+    pub fn is_empty(self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    pub fn has(self, node: NodeId) -> bool {
+        self.nodes.get(node.index()).copied().unwrap_or(false)
+    }
+
+    /// Whether the account of this control node is met in full.
+    pub fn has_account(self, control: NodeId) -> bool {
+        self.full.get(control.index()).copied().unwrap_or(false)
     }
 }
 
@@ -159,7 +186,13 @@ impl Decider<'_> {
     /// One principal's edges, in a fixed order (role sessions, permissions, resources,
     /// control, techniques): witnesses pick the first of equally short paths. Every edge
     /// starts at the principal's node.
-    fn decide(&self, principal: &Principal, node: NodeId, graph: NodeKeys) -> Option<Decided> {
+    fn decide(
+        &self,
+        principal: &Principal,
+        node: NodeId,
+        graph: NodeKeys,
+        met: Met,
+    ) -> Option<Decided> {
         let scope = self.scope;
         let changed = scope.is_none_or(|s| s.principals.contains(principal.arn()));
         let only = match scope {
@@ -178,10 +211,12 @@ impl Decider<'_> {
             self.authz
                 .control_levels(ControlKind::Scp, &principal.account.id)
         };
-        assume::assume_edges(principal, node, self.roles, self.authz, only, &mut batch);
+        assume::assume_edges(
+            principal, node, self.roles, self.authz, only, met, &mut batch,
+        );
         let control = self.controls.get(principal.account.id.as_str()).copied();
         if changed {
-            permissions::granted(principal, scps.as_deref(), node, &mut batch);
+            permissions::granted(principal, scps.as_deref(), node, met, &mut batch);
             let one = [(principal.clone(), node)];
             resources::resources(
                 self.accounts,
@@ -191,53 +226,81 @@ impl Decider<'_> {
                 None,
                 &mut batch,
             );
-            if let Some(control) = control {
+            if let Some(control) = control.filter(|&c| !met.has(c)) {
                 admin::administers(principal, scps.as_deref(), node, control, &mut batch);
             }
         }
         if let Some(control) = control {
-            self.escalation
-                .apply(principal, node, control, scps.as_deref(), only, &mut batch);
+            self.escalation.apply(
+                principal,
+                node,
+                control,
+                scps.as_deref(),
+                only,
+                met,
+                &mut batch,
+            );
         }
         Some(batch.into())
     }
 
     /// Decides the principals `items` stand for and adds their nodes and edges, in the order
-    /// of `items`; `added` sees each edge's endpoints as it is added.
+    /// of `items`; `added` sees each edge's endpoints and reach as it is added.
+    ///
+    /// With `met` (a search's, see `reachable`), edges into the nodes it holds are left
+    /// undecided where that saves work, and the targets of each chunk's edges are added to it
+    /// before a later chunk is decided: a principal's edges into nodes that principals before
+    /// it have reached already change no search.
     ///
     /// Principals are decided in parallel a chunk at a time against the nodes of the chunks
     /// before, and their nodes and edges added in order, so the graph is the same whatever
     /// the thread count. A chunk's edges are added while the next chunk is decided: adding
     /// them shares their evidence with the graph's, work that cannot be split between threads.
+    #[allow(clippy::too_many_arguments)]
     fn add<'s, T: Sync>(
         &self,
         items: &[T],
         seed: impl Fn(&T) -> &(Seed<'s>, NodeId) + Sync,
         graph: &mut Graph,
         progress: &Progress,
-        mut added: impl FnMut(NodeId, NodeId) + Send,
+        mut met: Option<&mut reachable::Meeting>,
+        mut added: impl FnMut(NodeId, NodeId, Reach) + Send,
     ) {
         let mut edges: Vec<(NodeId, NodeId, Edge)> = Vec::new();
-        for chunk in items.chunks(PRINCIPALS_PER_CHUNK) {
+        let tracking = met.is_some();
+        let size = match tracking {
+            true => MEETING_PRINCIPALS_PER_CHUNK,
+            false => PRINCIPALS_PER_CHUNK,
+        };
+        for chunk in items.chunks(size) {
             let (keys, mut sink) = graph.split();
-            let (decided, ()) = rayon::join(
+            let view = met.as_deref().map(|m| m.view()).unwrap_or_default();
+            let (decided, reached) = rayon::join(
                 || {
                     chunk
                         .par_iter()
                         .map(|item| {
                             let (seed, node) = seed(item);
                             let principal = seed.principal(self.book, self.organization);
-                            self.decide(&principal, *node, keys)
+                            self.decide(&principal, *node, keys, view)
                         })
                         .collect::<Vec<Option<Decided>>>()
                 },
                 || {
+                    let mut reached = Vec::new();
                     for (from, to, edge) in edges.drain(..) {
-                        added(from, to);
+                        added(from, to, edge.reach);
+                        if tracking {
+                            reached.push(to);
+                        }
                         sink.add_edge(from, to, edge);
                     }
+                    reached
                 },
             );
+            if let Some(met) = met.as_deref_mut() {
+                met.mark(reached);
+            }
             for batch in decided.into_iter().flatten() {
                 edges.extend(batch.add_nodes(graph));
             }
@@ -245,7 +308,7 @@ impl Decider<'_> {
         }
         let (_, mut sink) = graph.split();
         for (from, to, edge) in edges {
-            added(from, to);
+            added(from, to, edge.reach);
             sink.add_edge(from, to, edge);
         }
     }
@@ -254,7 +317,14 @@ impl Decider<'_> {
 /// Principals decided between two additions to the graph: enough to keep every thread busy,
 /// few enough that their edges do not pile up in memory. Two chunks are in flight (one
 /// decided, one added), so a chunk is half the 512 principals that were once decided alone.
-const PRINCIPALS_PER_CHUNK: usize = 256;
+/// The unit tests use chunks of three, so that their small snapshots span several.
+const PRINCIPALS_PER_CHUNK: usize = if cfg!(test) { 3 } else { 256 };
+
+/// For a search that leaves out what it has met: smaller chunks, so that what a level's
+/// first principals reach spares the decisions of the next ones sooner. A level's principals
+/// come account by account, some twenty to an account on a large organisation; on it the
+/// widest radius took 10.8 s with chunks of 256, 9.2 s with 16 and 9.9 s with 4.
+const MEETING_PRINCIPALS_PER_CHUNK: usize = if cfg!(test) { 3 } else { 16 };
 
 /// Decides again, into an existing graph, the edges a what-if change touches: the graph must
 /// hold the nodes of a full [`lower`] of the same snapshot, and the edges to replace must

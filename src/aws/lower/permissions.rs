@@ -20,6 +20,7 @@ pub fn granted(
     principal: &Principal,
     scp_levels: Option<&[(String, Vec<&Policy>)]>,
     node: NodeId,
+    met: super::Met,
     graph: &mut Batch,
 ) {
     let ctx = &principal.context;
@@ -65,8 +66,18 @@ pub fn granted(
             .iter()
             .filter(|s| s.effect == Effect::Allow)
         {
-            if let Some(evidence) = grant_evidence(&guards, policy, statement, &denies, ctx) {
+            // A search that has met the permission needs no edge to it.
+            let mut described = None;
+            if !met.is_empty() {
                 let text = describe(statement, ctx);
+                let key = permission_key(account, &text);
+                if graph.find_key(&key).is_some_and(|n| met.has(n)) {
+                    continue;
+                }
+                described = Some(text);
+            }
+            if let Some(evidence) = grant_evidence(&guards, policy, statement, &denies, ctx) {
+                let text = described.unwrap_or_else(|| describe(statement, ctx));
                 let target = permission_node(graph, account, &text, Some((statement, ctx)));
                 graph.add_edge(node, target, Edge::new(EdgeKind::Granted, evidence));
             }
@@ -195,6 +206,11 @@ fn grant_evidence(
 /// attributes (one per line; `actions_excluded`/`resources_excluded` for NotAction and
 /// NotResource), so reports can ask what it covers without parsing the text. A statement
 /// whose document is missing carries `unknown_document` instead: it may allow anything.
+/// The key of the permission node of `text` in `account`.
+fn permission_key(account: &str, text: &str) -> String {
+    format!("aws:permission:{account}:{text}")
+}
+
 fn permission_node(
     graph: &mut Batch,
     account: &str,
@@ -205,7 +221,7 @@ fn permission_node(
         NodeKind::Permission,
         PROVIDER,
         "permission",
-        format!("aws:permission:{account}:{text}"),
+        permission_key(account, text),
         text.to_string(),
     )
     .in_account(account);
