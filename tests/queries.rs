@@ -49,6 +49,38 @@ fn path_exit_codes() {
     );
 }
 
+/// One radius, and one path, pick their start on the graph's skeleton when there is no
+/// index: a node only principals' decisions add (a permission) is still found, in the whole
+/// graph, as before.
+#[test]
+fn selectors_find_nodes_that_decisions_add() {
+    let acme = acme();
+    let s = acme.to_str().unwrap();
+    let permission =
+        "aws:permission:111122223333:sts:AssumeRole on arn:aws:iam::444455556666:role/acme-deploy";
+    let radius = run(["radius", "-s", s, "--from", permission]);
+    assert_eq!(radius.code, Some(0), "{radius:#?}");
+    assert!(
+        radius.stdout.starts_with("Blast radius of permission"),
+        "{}",
+        radius.stdout
+    );
+    let found = run(["path", "-s", s, "--from", "alice.admin", "--to", permission]);
+    assert_eq!(found.code, Some(0), "{found:#?}");
+    assert!(found.stdout.starts_with("Path 1 ("), "{}", found.stdout);
+    let none = run([
+        "path",
+        "-s",
+        s,
+        "--from",
+        "vendor-audit",
+        "--to",
+        permission,
+    ]);
+    assert_eq!(none.code, Some(1), "{none:#?}");
+    assert!(none.stdout.contains("No path"), "{}", none.stdout);
+}
+
 #[test]
 fn path_json_is_the_radius_witness() {
     let acme = acme();

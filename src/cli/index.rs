@@ -2,6 +2,7 @@ use super::CliError;
 use crate::analysis::Analysis;
 use crate::graph::{Graph, NodeId};
 use crate::index::{self, Key, Origin, Status};
+use crate::query::SelectError;
 use crate::rules::RuleSet;
 use crate::snapshot::{LoadError, Snapshot};
 use clap::Args;
@@ -120,23 +121,36 @@ pub(super) fn analyse(path: &Path, snapshot: &Snapshot, rules: &RuleSet) -> Anal
 
 /// For one search from one node: the analysis from the snapshot's index when it is valid,
 /// and otherwise only the part of the graph the search needs (the edges of the principals
-/// the start reaches, see [`crate::analysis::build_from`]). `select` picks the start.
+/// the start reaches, see [`crate::analysis::build_from`]). `select` picks the start. Says
+/// whether the graph is whole (read from the index, or built in full).
 pub(super) fn analyse_from(
     path: &Path,
     snapshot: &Snapshot,
     rules: &RuleSet,
-    select: impl FnOnce(&Graph) -> Result<NodeId, CliError>,
-) -> Result<(Analysis, NodeId), CliError> {
+    select: impl Fn(&Graph) -> Result<NodeId, SelectError>,
+) -> Result<(Analysis, NodeId, bool), CliError> {
     match index::cached(path, rules) {
         Ok(analysis) => {
             let start = select(&analysis.graph)?;
-            Ok((analysis, start))
+            Ok((analysis, start, true))
         }
         Err(origin) => {
             if let Origin::Rebuilt(note) = origin {
                 eprintln!("note: {note}");
             }
-            crate::analysis::build_from(snapshot, rules, select)
+            match crate::analysis::build_from(snapshot, rules, &select) {
+                Ok((analysis, start)) => Ok((analysis, start, false)),
+                // The start is picked on the graph's skeleton, which lacks the nodes only
+                // principals' decisions add (permissions, resources, roles outside the
+                // snapshot): the whole graph answers such a selector, and its suggestions, as
+                // it always did.
+                Err(SelectError::NotFound { .. }) => {
+                    let analysis = crate::analysis::build(snapshot, rules);
+                    let start = select(&analysis.graph)?;
+                    Ok((analysis, start, true))
+                }
+                Err(other) => Err(other.into()),
+            }
         }
     }
 }

@@ -1,6 +1,6 @@
 use super::selector::select_in;
 use super::{CliError, Format};
-use crate::query::{paths, radius};
+use crate::query::{SelectError, paths, radius};
 use crate::report;
 use crate::rules::RuleSet;
 use clap::Args;
@@ -32,9 +32,32 @@ pub struct PathArgs {
 /// Exit 0 when a path exists, 1 when none does (scripts branch on it), 2 on bad input.
 pub fn run(args: PathArgs, policies: Option<&Path>, out: &mut dyn Write) -> Result<(), CliError> {
     let rules = RuleSet::load(policies)?;
-    let (snapshot, analysis) = super::index::open(&args.snapshot, &rules)?;
-    let from = select_in(&analysis.graph, &snapshot, &args.from)?;
-    let to = select_in(&analysis.graph, &snapshot, &args.to)?;
+    let snapshot = crate::snapshot::Snapshot::open(&args.snapshot)?;
+    let (analysis, from, to) = if args.all {
+        let analysis = super::index::analyse(&args.snapshot, &snapshot, &rules);
+        let from = select_in(&analysis.graph, &snapshot, &args.from)?;
+        let to = select_in(&analysis.graph, &snapshot, &args.to)?;
+        (analysis, from, to)
+    } else {
+        // The witness of one radius: without an index, only what the start reaches is
+        // decided (every path, with --all, needs every edge).
+        let (analysis, from, whole) =
+            super::index::analyse_from(&args.snapshot, &snapshot, &rules, |graph| {
+                select_in(graph, &snapshot, &args.from)
+            })?;
+        match select_in(&analysis.graph, &snapshot, &args.to) {
+            // A node only an unreached principal's decisions add: the whole graph names it
+            // (and no path leads to it), or says what the selector matches instead.
+            Err(SelectError::NotFound { .. }) if !whole => {
+                let analysis = super::index::analyse(&args.snapshot, &snapshot, &rules);
+                let from = select_in(&analysis.graph, &snapshot, &args.from)?;
+                let to = select_in(&analysis.graph, &snapshot, &args.to)?;
+                (analysis, from, to)
+            }
+            Ok(to) => (analysis, from, to),
+            Err(e) => return Err(e.into()),
+        }
+    };
     // Only the graph is queried: the snapshot is freed before the query's memory adds up.
     drop(snapshot);
     let found: Vec<_> = if args.all {

@@ -43,9 +43,9 @@ pub fn run(
     let snapshot = crate::snapshot::Snapshot::open(&args.snapshot)?;
     if let Some(from) = args.from.as_deref() {
         // One radius: without an index, only the principals the start reaches are decided.
-        let (analysis, start) =
+        let (analysis, start, _) =
             super::index::analyse_from(&args.snapshot, &snapshot, &rules, |graph| {
-                Ok(select_in(graph, &snapshot, from)?)
+                select_in(graph, &snapshot, from)
             })?;
         // Only the graph is queried: the snapshot is freed before the query's memory adds up.
         drop(snapshot);
