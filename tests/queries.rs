@@ -65,18 +65,11 @@ fn selectors_find_nodes_that_decisions_add() {
         "{}",
         radius.stdout
     );
-    let found = run(["path", "-s", s, "--from", "alice.admin", "--to", permission]);
+    let path = |from: &str| run(["path", "-s", s, "--from", from, "--to", permission]);
+    let found = path("alice.admin");
     assert_eq!(found.code, Some(0), "{found:#?}");
     assert!(found.stdout.starts_with("Path 1 ("), "{}", found.stdout);
-    let none = run([
-        "path",
-        "-s",
-        s,
-        "--from",
-        "vendor-audit",
-        "--to",
-        permission,
-    ]);
+    let none = path("vendor-audit");
     assert_eq!(none.code, Some(1), "{none:#?}");
     assert!(none.stdout.contains("No path"), "{}", none.stdout);
 }

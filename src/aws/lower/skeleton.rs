@@ -9,7 +9,7 @@
 
 use super::{PROVIDER, USER_SESSION_MAX_SECS, admin, assume};
 use crate::aws::inventory::KeyStatus;
-use crate::aws::model::Account;
+use crate::aws::model::{Account, User};
 use crate::aws::organization::Organization;
 use crate::aws::principal::{Entity, PolicyBook, Seed};
 use crate::graph::{Edge, EdgeKind, Evidence, Graph, Node, NodeId, NodeKind, RecordRef, Undecided};
@@ -90,6 +90,25 @@ enum Lay<'a> {
     Edge(Local, Local, Edge),
 }
 
+/// A user's or role's node, labelled `user/NAME` or `role/NAME`, with its unique id
+/// (`user_id`, `role_id`).
+fn principal_node(account: &Account, class: &'static str, arn: &str, name: &str, id: &str) -> Node {
+    let id_attr = if class == "user" {
+        "user_id"
+    } else {
+        "role_id"
+    };
+    Node::new(
+        NodeKind::Principal,
+        PROVIDER,
+        class,
+        arn,
+        format!("{class}/{name}"),
+    )
+    .in_account(&account.id)
+    .with_attr(id_attr, id)
+}
+
 /// One account's skeleton, prepared without the graph.
 struct Part<'a> {
     account: &'a Account,
@@ -123,15 +142,7 @@ impl<'a> Part<'a> {
         );
         let mut users = HashMap::new();
         for user in &account.users {
-            let mut node = Node::new(
-                NodeKind::Principal,
-                PROVIDER,
-                "user",
-                &user.arn,
-                format!("user/{}", user.name),
-            )
-            .in_account(&account.id)
-            .with_attr("user_id", &user.id);
+            let mut node = principal_node(account, "user", &user.arn, &user.name, &user.id);
             if let Some(row) = account
                 .credential_report
                 .as_ref()
@@ -143,8 +154,7 @@ impl<'a> Part<'a> {
             }
             let entity = Entity::User(user);
             let id = part.node(node, Some(Seed { account, entity }));
-            part.steps.push(Lay::Alias(id, &user.name));
-            part.steps.push(Lay::Alias(id, &user.id));
+            part.aliases(id, [&user.name, &user.id]);
             users.insert(user.name.as_str(), id);
         }
         let mut groups = HashMap::new();
@@ -162,22 +172,13 @@ impl<'a> Part<'a> {
             groups.insert(group.name.as_str(), id);
         }
         for role in &account.roles {
-            let mut node = Node::new(
-                NodeKind::Principal,
-                PROVIDER,
-                "role",
-                &role.arn,
-                format!("role/{}", role.name),
-            )
-            .in_account(&account.id)
-            .with_attr("role_id", &role.id);
+            let mut node = principal_node(account, "role", &role.arn, &role.name, &role.id);
             if role.is_service_linked() {
                 node = node.with_attr("service_linked", "true");
             }
             let entity = Entity::Role(role);
             let id = part.node(node, Some(Seed { account, entity }));
-            part.steps.push(Lay::Alias(id, &role.name));
-            part.steps.push(Lay::Alias(id, &role.id));
+            part.aliases(id, [&role.name, &role.id]);
         }
         part.credentials(&users);
         part.memberships(&users, &groups);
@@ -189,6 +190,12 @@ impl<'a> Part<'a> {
         self.steps.push(Lay::Node(node, seed));
         self.nodes += 1;
         self.nodes - 1
+    }
+
+    fn aliases(&mut self, node: Local, names: [&'a str; 2]) {
+        for name in names {
+            self.steps.push(Lay::Alias(node, name));
+        }
     }
 
     fn edge(&mut self, from: Local, to: Local, edge: Edge) {
@@ -317,56 +324,44 @@ impl<'a> Part<'a> {
             let Some(&user_node) = users.get(user.name.as_str()) else {
                 continue;
             };
-            let token = self.node(
-                Node::new(
-                    NodeKind::Session,
-                    PROVIDER,
-                    "session-token",
-                    format!("{}#session-token", user.arn),
-                    format!("session token of user/{}", user.name),
-                )
-                .in_account(&account.id)
-                .with_attr("max_duration_secs", USER_SESSION_MAX_SECS.to_string()),
-                None,
-            );
-            let mut evidence = Evidence::new("sts:GetSessionToken (no permission needed)")
+            let mut minted = Evidence::new("sts:GetSessionToken (no permission needed)")
                 .note("session token credentials last up to 36 h (12 h by default) and survive deleting the key");
-            evidence.session_max_secs = Some(USER_SESSION_MAX_SECS);
-            self.edge(user_node, token, Edge::new(EdgeKind::Mints, evidence));
-            self.edge(
-                token,
-                user_node,
-                Edge::new(
-                    EdgeKind::ActsAs,
-                    Evidence::new("a session token acts as its user"),
-                ),
-            );
+            minted.session_max_secs = Some(USER_SESSION_MAX_SECS);
+            let acts = Evidence::new("a session token acts as its user");
+            self.user_session(user, user_node, "session-token", minted, acts);
 
             let entity = Entity::User(user);
             let principal = Seed { account, entity }.principal(book, organization);
-            if let Some(evidence) = assume::federation_token(&principal) {
-                let federation = self.node(
-                    Node::new(
-                        NodeKind::Session,
-                        PROVIDER,
-                        "federation-token",
-                        format!("{}#federation-token", user.arn),
-                        format!("federation token of user/{}", user.name),
-                    )
-                    .in_account(&account.id)
-                    .with_attr("max_duration_secs", USER_SESSION_MAX_SECS.to_string()),
-                    None,
-                );
-                self.edge(user_node, federation, Edge::new(EdgeKind::Mints, evidence));
-                self.edge(
-                    federation,
-                    user_node,
-                    Edge::new(
-                        EdgeKind::ActsAs,
-                        Evidence::new("a federation token acts as its user").note("with at most the user's permissions, narrowed by the session policy passed when minting it"),
-                    ),
-                );
+            if let Some(minted) = assume::federation_token(&principal) {
+                let acts = Evidence::new("a federation token acts as its user").note("with at most the user's permissions, narrowed by the session policy passed when minting it");
+                self.user_session(user, user_node, "federation-token", minted, acts);
             }
         }
+    }
+
+    /// A session of `class` (`session-token`, `federation-token`) that a user mints for
+    /// itself, and that acts as the user.
+    fn user_session(
+        &mut self,
+        user: &User,
+        user_node: Local,
+        class: &'static str,
+        minted: Evidence,
+        acts: Evidence,
+    ) {
+        let session = self.node(
+            Node::new(
+                NodeKind::Session,
+                PROVIDER,
+                class,
+                format!("{}#{class}", user.arn),
+                format!("{} of user/{}", class.replace('-', " "), user.name),
+            )
+            .in_account(&self.account.id)
+            .with_attr("max_duration_secs", USER_SESSION_MAX_SECS.to_string()),
+            None,
+        );
+        self.edge(user_node, session, Edge::new(EdgeKind::Mints, minted));
+        self.edge(session, user_node, Edge::new(EdgeKind::ActsAs, acts));
     }
 }
