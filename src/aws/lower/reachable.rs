@@ -4,10 +4,11 @@
 //! Every edge a principal's policies decide starts at that principal's node, and the edges
 //! out of every other node (keys, groups, sessions, account control) need no decision. So
 //! once the skeleton is laid, a search that decides each principal it reaches, when it
-//! reaches it, sees exactly the rows the full graph has for the nodes it reaches: the same
-//! edges, in the same order. A radius over the result equals the radius over the full graph,
-//! witnesses included; only the unreached principals' edges are missing, and no search from
-//! the start can tell.
+//! reaches it, sees the rows the full graph has for the nodes it reaches, in the same order,
+//! less edges neither breadth-first search of a radius would follow: from principals the
+//! search along definite edges never reaches, into nodes the search along all edges has met
+//! by the time it reads their row. A radius over the result equals the radius over the full
+//! graph, witnesses included.
 
 use super::{Decider, Met, Skeleton, escalation, missing_documents, resource_kinds};
 use crate::aws::authz::Authorizer;
@@ -105,6 +106,8 @@ pub(crate) struct Meeting<'r> {
     nodes: Vec<bool>,
     full: Vec<bool>,
     accounts: &'r [(NodeId, Vec<NodeId>)],
+    /// By account: how many of its members, in order, are met (nodes once met stay met).
+    met_members: Vec<usize>,
 }
 
 impl<'r> Meeting<'r> {
@@ -113,6 +116,7 @@ impl<'r> Meeting<'r> {
             full: vec![false; nodes.len()],
             nodes,
             accounts,
+            met_members: vec![0; accounts.len()],
         };
         meeting.mark(Vec::new());
         meeting
@@ -134,9 +138,9 @@ impl<'r> Meeting<'r> {
             self.nodes[node.index()] = true;
         }
         let met = |node: &NodeId| self.nodes.get(node.index()).copied().unwrap_or(false);
-        for (control, members) in self.accounts {
-            let full = self.full.get(control.index()).copied().unwrap_or(false);
-            if !full && met(control) && members.iter().all(met) {
+        for ((control, members), counted) in self.accounts.iter().zip(&mut self.met_members) {
+            *counted += members[*counted..].iter().take_while(|m| met(m)).count();
+            if *counted == members.len() && met(control) {
                 if self.full.len() <= control.index() {
                     self.full.resize(control.index() + 1, false);
                 }
@@ -276,6 +280,24 @@ mod tests {
                 .join(name),
         )
         .unwrap()
+    }
+
+    #[test]
+    fn an_account_is_met_in_full_once_its_control_and_every_member_are() {
+        let nodes = [0, 1, 2, 3, 4].map(NodeId::from_index);
+        let [control, members @ .., other] = nodes;
+        let accounts = vec![(control, members.to_vec())];
+        // Each of the four met last, the others one at a time in reverse order.
+        for last in [control, members[0], members[1], members[2]] {
+            let mut meeting = super::Meeting::new(vec![false; 5], &accounts);
+            for &node in nodes[..4].iter().rev().filter(|&&n| n != last) {
+                meeting.mark(vec![node]);
+                assert!(!meeting.view().has_account(control), "{last:?} is not met");
+            }
+            meeting.mark(vec![last]);
+            assert!(meeting.view().has_account(control));
+            assert!(meeting.view().has(last) && !meeting.view().has(other));
+        }
     }
 
     #[test]
