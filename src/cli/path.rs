@@ -33,11 +33,14 @@ pub struct PathArgs {
 pub fn run(args: PathArgs, policies: Option<&Path>, out: &mut dyn Write) -> Result<(), CliError> {
     let rules = RuleSet::load(policies)?;
     let snapshot = crate::snapshot::Snapshot::open(&args.snapshot)?;
-    let (analysis, from, to) = if args.all {
+    let on_whole_graph = || -> Result<_, CliError> {
         let analysis = super::index::analyse(&args.snapshot, &snapshot, &rules);
         let from = select_in(&analysis.graph, &snapshot, &args.from)?;
         let to = select_in(&analysis.graph, &snapshot, &args.to)?;
-        (analysis, from, to)
+        Ok((analysis, from, to))
+    };
+    let (analysis, from, to) = if args.all {
+        on_whole_graph()?
     } else {
         // The witness of one radius: without an index, only what the start reaches is
         // decided (every path, with --all, needs every edge).
@@ -48,12 +51,7 @@ pub fn run(args: PathArgs, policies: Option<&Path>, out: &mut dyn Write) -> Resu
         match select_in(&analysis.graph, &snapshot, &args.to) {
             // A node only an unreached principal's decisions add: the whole graph names it
             // (and no path leads to it), or says what the selector matches instead.
-            Err(SelectError::NotFound { .. }) if !whole => {
-                let analysis = super::index::analyse(&args.snapshot, &snapshot, &rules);
-                let from = select_in(&analysis.graph, &snapshot, &args.from)?;
-                let to = select_in(&analysis.graph, &snapshot, &args.to)?;
-                (analysis, from, to)
-            }
+            Err(SelectError::NotFound { .. }) if !whole => on_whole_graph()?,
             Ok(to) => (analysis, from, to),
             Err(e) => return Err(e.into()),
         }

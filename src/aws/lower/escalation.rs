@@ -243,7 +243,8 @@ impl<'a> Escalation<'a> {
         let mut asked = Asked::default();
         for (index, rule) in self.rules.iter().enumerate() {
             let texts = &self.texts[index];
-            // Its only target met already: whether the actor may use it does not matter.
+            // Administrator control is the technique's only target: met already, whether the
+            // actor may use it does not matter.
             if matches!(rule.gives, Gives::Admin) && met.has(control) {
                 continue;
             }
@@ -269,14 +270,14 @@ impl<'a> Escalation<'a> {
             };
             for aim in aims {
                 // A search that has met the technique's target already needs no edge to it.
+                let target_met = || graph.find_key(aim.arn(actor)).is_some_and(|t| met.has(t));
                 let met_already = !met.is_empty()
                     && match rule.gives {
-                        Gives::ActAs => graph.find_key(aim.arn(actor)).is_some_and(|t| met.has(t)),
-                        Gives::Admin => met.has(control),
-                        Gives::Join => {
-                            met.has(control)
-                                && graph.find_key(aim.arn(actor)).is_some_and(|t| met.has(t))
-                        }
+                        Gives::ActAs => target_met(),
+                        // Joining a group may also lead to administrator control.
+                        Gives::Join => met.has(control) && target_met(),
+                        // Skipped above when the control is met.
+                        Gives::Admin => false,
                     };
                 if met_already {
                     continue;

@@ -143,8 +143,8 @@ fn resource_kinds(missing: &mut Vec<MissingSource>) -> Vec<resources::ResourceKi
 }
 
 /// What a search has met already (see `reachable`): a principal decided for that search
-/// need not decide its role assumptions and techniques into those nodes. Nothing for a full
-/// build.
+/// need not decide its role assumptions, permission grants, administrator check and
+/// techniques into those nodes. Nothing for a full build.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Met<'a> {
     /// By node.

@@ -202,15 +202,15 @@ fn grant_evidence(
     Some(evidence)
 }
 
-/// A permission node. Besides its text it carries its action and resource patterns as
-/// attributes (one per line; `actions_excluded`/`resources_excluded` for NotAction and
-/// NotResource), so reports can ask what it covers without parsing the text. A statement
-/// whose document is missing carries `unknown_document` instead: it may allow anything.
 /// The key of the permission node of `text` in `account`.
 fn permission_key(account: &str, text: &str) -> String {
     format!("aws:permission:{account}:{text}")
 }
 
+/// A permission node. Besides its text it carries its action and resource patterns as
+/// attributes (one per line; `actions_excluded`/`resources_excluded` for NotAction and
+/// NotResource), so reports can ask what it covers without parsing the text. A statement
+/// whose document is missing carries `unknown_document` instead: it may allow anything.
 fn permission_node(
     graph: &mut Batch,
     account: &str,
